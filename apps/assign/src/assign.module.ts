@@ -1,0 +1,31 @@
+import { CorrelationModule } from '@app/correlation';
+import { BrokerProbe, MessagingModule } from '@app/messaging';
+import { DatabaseProbe, HealthModule, databaseOptions, transactionalPlugin, validateConfig } from '@app/platform';
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AssignConfig } from './assign.config';
+import { ASSIGN_ENTITIES, ASSIGN_MIGRATIONS } from './assign.schema';
+import { AssignmentsConsumer } from './assignments/assignments.consumer';
+import { AssignmentsService } from './assignments/assignments.service';
+import { StorageUnit } from './storage-units/storage-unit.entity';
+import { StorageUnitsController } from './storage-units/storage-units.controller';
+import { StorageUnitsService } from './storage-units/storage-units.service';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(AssignConfig) }),
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AssignConfig, true>) =>
+        databaseOptions(config.get('ASSIGN_DATABASE_URL', { infer: true }), ASSIGN_ENTITIES, ASSIGN_MIGRATIONS),
+    }),
+    TypeOrmModule.forFeature([StorageUnit]),
+    CorrelationModule.forRoot([transactionalPlugin()]),
+    MessagingModule.forRoot('assign'),
+    HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
+  ],
+  controllers: [StorageUnitsController, AssignmentsConsumer],
+  providers: [StorageUnitsService, AssignmentsService],
+})
+export class AssignModule {}

@@ -1,0 +1,13 @@
+import { startEventConsumer } from '@app/messaging';
+import { createHttpApp, exitOnInvalidConfig } from '@app/platform';
+import { AssignConfig } from './assign.config';
+import { AssignModule } from './assign.module';
+
+async function main() {
+  const config = exitOnInvalidConfig(AssignConfig);
+  const app = await createHttpApp(AssignModule, 'assign', config);
+  startEventConsumer(app, 'assign');
+  await app.listen(config.ASSIGN_PORT, config.HOST);
+}
+
+void main();

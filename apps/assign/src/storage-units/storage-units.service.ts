@@ -1,0 +1,54 @@
+import { STORAGE_SIZES } from '@app/contracts';
+import { ConflictError, isUniqueViolation } from '@app/platform';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AssignConfig } from '../assign.config';
+import { AddStorageUnitDto, ListStorageUnitsQuery } from './add-storage-unit.dto';
+import { StorageUnit } from './storage-unit.entity';
+
+export class DuplicateUnitCodeError extends ConflictError {}
+
+@Injectable()
+export class StorageUnitsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(StorageUnitsService.name);
+
+  constructor(
+    @InjectRepository(StorageUnit) private readonly units: Repository<StorageUnit>,
+    private readonly config: ConfigService<AssignConfig, true>,
+  ) {}
+
+  list(query: ListStorageUnitsQuery): Promise<StorageUnit[]> {
+    return this.units.find({ where: { location: query.location, size: query.size }, order: { id: 'ASC' } });
+  }
+
+  async add(dto: AddStorageUnitDto): Promise<StorageUnit> {
+    try {
+      return await this.units.save(this.units.create(dto));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DuplicateUnitCodeError(`A storage unit with code ${dto.code} exists already`);
+      throw error;
+    }
+  }
+
+  /** A new installation gets an inventory so that a first rental works at once. */
+  async onApplicationBootstrap(): Promise<void> {
+    if ((await this.units.count()) > 0) return;
+    const locations = this.config.get('SEED_LOCATIONS', { infer: true }).split(',').filter(Boolean);
+    const perSize = this.config.get('SEED_UNITS_PER_SIZE', { infer: true });
+    const seed = locations.flatMap((location) =>
+      STORAGE_SIZES.flatMap((size) =>
+        Array.from({ length: perSize }, (_, i) => ({
+          code: `${location.slice(0, 3).toUpperCase()}-${size}-${String(i + 1).padStart(2, '0')}`,
+          location,
+          size,
+        })),
+      ),
+    );
+    if (seed.length === 0) return;
+    // orIgnore: two replicas starting together both see an empty table; the unique code settles it.
+    await this.units.createQueryBuilder().insert().values(seed).orIgnore().execute();
+    this.logger.log(`Stocked a new inventory: ${seed.length} units in ${locations.join(', ')}`);
+  }
+}

@@ -1,0 +1,39 @@
+import proxy from '@fastify/http-proxy';
+import { Logger } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GatewayConfig } from './gateway.config';
+
+/** Which app serves each public path. The gateway passes requests and answers through unchanged. */
+export function proxyRoutes(config: GatewayConfig) {
+  return [
+    { prefix: '/rentals', app: 'rental', upstream: config.RENTAL_URL },
+    { prefix: '/allocations', app: 'manage', upstream: config.MANAGE_URL },
+    { prefix: '/storage-units', app: 'assign', upstream: config.ASSIGN_URL },
+    { prefix: '/rental-views', app: 'view', upstream: config.VIEW_URL },
+    { prefix: '/notifications', app: 'view', upstream: config.VIEW_URL },
+  ];
+}
+
+export async function registerProxyRoutes(app: NestFastifyApplication, config: GatewayConfig): Promise<void> {
+  const logger = new Logger('Proxy');
+  for (const route of proxyRoutes(config)) {
+    await app.register(proxy, {
+      upstream: route.upstream,
+      prefix: route.prefix,
+      rewritePrefix: route.prefix,
+      undici: { headersTimeout: config.UPSTREAM_TIMEOUT_MS, bodyTimeout: config.UPSTREAM_TIMEOUT_MS },
+      replyOptions: {
+        onError: (reply, { error }: { error: { statusCode?: number; message: string } }) => {
+          const timedOut = error.statusCode === 504;
+          const statusCode = timedOut ? 504 : 502;
+          logger.warn(`${route.app} ${timedOut ? 'timed out' : 'is unreachable'} for ${reply.request.method} ${reply.request.url}: ${error.message}`);
+          void reply.code(statusCode).send({
+            statusCode,
+            error: timedOut ? 'Gateway Timeout' : 'Bad Gateway',
+            message: timedOut ? `${route.app} did not answer in time` : `${route.app} is not reachable`,
+          });
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,22 @@
+import { Body, Controller, Get, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AllocationsService } from './allocations.service';
+import { RequestAllocationDto } from './request-allocation.dto';
+
+@Controller('allocations')
+export class AllocationsController {
+  constructor(private readonly allocations: AllocationsService) {}
+
+  /** 201 when this call created the allocation, 200 when it already existed. */
+  @Post()
+  async request(@Body() dto: RequestAllocationDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { allocation, created } = await this.allocations.request(dto);
+    reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return allocation;
+  }
+
+  @Get(':rentalId')
+  find(@Param('rentalId', ParseUUIDPipe) rentalId: string) {
+    return this.allocations.find(rentalId);
+  }
+}

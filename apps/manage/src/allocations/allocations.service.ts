@@ -1,0 +1,87 @@
+import { AllocationCancelled, AllocationRequested } from '@app/contracts';
+import { Outbox } from '@app/messaging';
+import { ConflictError, NotFoundError, isUniqueViolation } from '@app/platform';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { AllocationStatus, cancel } from './allocation';
+import { Allocation } from './allocation.entity';
+import { RequestAllocationDto } from './request-allocation.dto';
+
+export class AllocationNotFoundError extends NotFoundError {}
+export class AllocationCancelledError extends ConflictError {}
+
+@Injectable()
+export class AllocationsService {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly outbox: Outbox,
+  ) {}
+
+  private get allocations() {
+    return this.txHost.tx.getRepository(Allocation);
+  }
+
+  /**
+   * Idempotent by rental id: rental may call again after a timeout, and gets the same allocation.
+   * Returns whether this call created it.
+   */
+  async request(dto: RequestAllocationDto): Promise<{ allocation: Allocation; created: boolean }> {
+    try {
+      const allocation = await this.outbox.inTransaction(async () => {
+        const row = this.allocations.create({ ...dto, status: 'REQUESTED', unitCode: null, reason: null });
+        await this.allocations.insert(row);
+        await this.outbox.add(AllocationRequested, {
+          rentalId: dto.rentalId,
+          location: dto.location,
+          size: dto.size,
+          startDate: dto.startDate,
+          endDate: dto.endDate,
+        });
+        return row;
+      });
+      return { allocation, created: true };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const existing = await this.find(dto.rentalId);
+      if (existing.status === 'CANCELLED' && existing.location === null) {
+        throw new AllocationCancelledError(`Rental ${dto.rentalId} was abandoned; apply again with a new rental`);
+      }
+      return { allocation: existing, created: false };
+    }
+  }
+
+  async find(rentalId: string): Promise<Allocation> {
+    const allocation = await this.allocations.findOneBy({ rentalId });
+    if (!allocation) throw new AllocationNotFoundError(`No allocation for rental ${rentalId}`);
+    return allocation;
+  }
+
+  /** Runs inside the consumer's transaction. */
+  async recordOutcome(rentalId: string, next: (status: AllocationStatus) => AllocationStatus, fields: Partial<Allocation>) {
+    const allocation = await this.lock(rentalId);
+    if (!allocation) throw new AllocationNotFoundError(`No allocation for rental ${rentalId} yet`);
+    const status = next(allocation.status);
+    if (status !== allocation.status) await this.allocations.update({ rentalId }, { ...fields, status });
+  }
+
+  /**
+   * Runs inside the consumer's transaction. A cancel for an allocation we never saw leaves a
+   * tombstone, so that a request arriving late (rental gave up waiting for it) is refused.
+   */
+  async cancel(rentalId: string): Promise<void> {
+    const allocation = await this.lock(rentalId);
+    if (!allocation) {
+      await this.allocations.insert({ rentalId, status: 'CANCELLED' });
+      return;
+    }
+    const outcome = cancel(allocation.status);
+    if (outcome.status === allocation.status) return;
+    await this.allocations.update({ rentalId }, { status: outcome.status });
+    if (outcome.tellAssign) await this.outbox.add(AllocationCancelled, { rentalId });
+  }
+
+  private lock(rentalId: string): Promise<Allocation | null> {
+    return this.allocations.findOne({ where: { rentalId }, lock: { mode: 'pessimistic_write' } });
+  }
+}

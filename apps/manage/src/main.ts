@@ -1,0 +1,13 @@
+import { startEventConsumer } from '@app/messaging';
+import { createHttpApp, exitOnInvalidConfig } from '@app/platform';
+import { ManageConfig } from './manage.config';
+import { ManageModule } from './manage.module';
+
+async function main() {
+  const config = exitOnInvalidConfig(ManageConfig);
+  const app = await createHttpApp(ManageModule, 'manage', config);
+  startEventConsumer(app, 'manage');
+  await app.listen(config.MANAGE_PORT, config.HOST);
+}
+
+void main();

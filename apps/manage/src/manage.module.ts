@@ -1,0 +1,28 @@
+import { CorrelationModule } from '@app/correlation';
+import { BrokerProbe, MessagingModule } from '@app/messaging';
+import { DatabaseProbe, HealthModule, databaseOptions, transactionalPlugin, validateConfig } from '@app/platform';
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AllocationsConsumer } from './allocations/allocations.consumer';
+import { AllocationsController } from './allocations/allocations.controller';
+import { AllocationsService } from './allocations/allocations.service';
+import { ManageConfig } from './manage.config';
+import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(ManageConfig) }),
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<ManageConfig, true>) =>
+        databaseOptions(config.get('MANAGE_DATABASE_URL', { infer: true }), MANAGE_ENTITIES, MANAGE_MIGRATIONS),
+    }),
+    CorrelationModule.forRoot([transactionalPlugin()]),
+    MessagingModule.forRoot('manage'),
+    HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
+  ],
+  controllers: [AllocationsController, AllocationsConsumer],
+  providers: [AllocationsService],
+})
+export class ManageModule {}

@@ -1,0 +1,37 @@
+import { BrokerConfig } from '@app/messaging';
+import { IsInt, Matches, Max, Min } from 'class-validator';
+
+export class RentalConfig extends BrokerConfig {
+  @IsInt() @Min(1) @Max(65535)
+  RENTAL_PORT: number = 8081;
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: '$property must be a postgres:// URL' })
+  RENTAL_DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/rental';
+
+  @Matches(/^https?:\/\/.+/, { message: '$property must be an http(s):// URL' })
+  MANAGE_URL: string = 'http://127.0.0.1:8082';
+
+  /** Longest wait for manage to accept an allocation request (the original system's 600 ms). */
+  @IsInt() @Min(10) @Max(60_000)
+  MANAGE_TIMEOUT_MS: number = 600;
+
+  /** Consecutive failed calls to manage that open the circuit breaker. */
+  @IsInt() @Min(1) @Max(1000)
+  BREAKER_THRESHOLD: number = 5;
+
+  /** How long the open breaker answers 503 at once before letting one trial call through. */
+  @IsInt() @Min(100) @Max(600_000)
+  BREAKER_HALF_OPEN_AFTER_MS: number = 5000;
+
+  @IsInt() @Min(0) DAILY_RATE_CENTS_S: number = 150;
+  @IsInt() @Min(0) DAILY_RATE_CENTS_M: number = 250;
+  @IsInt() @Min(0) DAILY_RATE_CENTS_L: number = 400;
+  @IsInt() @Min(0) DAILY_RATE_CENTS_XL: number = 600;
+
+  @Matches(/^[A-Z]{3}$/, { message: '$property must be an ISO 4217 code such as EUR' })
+  CURRENCY: string = 'EUR';
+
+  /** Longest rental period accepted, in days. */
+  @IsInt() @Min(1) @Max(3650)
+  MAX_RENTAL_DAYS: number = 365;
+}

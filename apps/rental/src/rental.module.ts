@@ -1,0 +1,29 @@
+import { CorrelationModule } from '@app/correlation';
+import { BrokerProbe, MessagingModule } from '@app/messaging';
+import { DatabaseProbe, HealthModule, databaseOptions, transactionalPlugin, validateConfig } from '@app/platform';
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RentalConfig } from './rental.config';
+import { RENTAL_ENTITIES, RENTAL_MIGRATIONS } from './rental.schema';
+import { ManageClient } from './rentals/manage.client';
+import { RentalsConsumer } from './rentals/rentals.consumer';
+import { RentalsController } from './rentals/rentals.controller';
+import { RentalsService } from './rentals/rentals.service';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(RentalConfig) }),
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<RentalConfig, true>) =>
+        databaseOptions(config.get('RENTAL_DATABASE_URL', { infer: true }), RENTAL_ENTITIES, RENTAL_MIGRATIONS),
+    }),
+    CorrelationModule.forRoot([transactionalPlugin()]),
+    MessagingModule.forRoot('rental'),
+    HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
+  ],
+  controllers: [RentalsController, RentalsConsumer],
+  providers: [RentalsService, ManageClient],
+})
+export class RentalModule {}

@@ -1,0 +1,47 @@
+import type { StorageSize } from '@app/contracts';
+
+/**
+ * PENDING: saved, manage not yet asked. REQUESTED: manage accepted, the customer got 201.
+ * ABANDONED: manage could not be reached, the customer got 503 and never saw this rental.
+ * Transitions are total: an event that does not apply leaves the status as it is, because
+ * events may arrive late or twice.
+ */
+export type RentalStatus = 'PENDING' | 'REQUESTED' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED' | 'ABANDONED';
+
+export type DailyRates = Record<StorageSize, number>;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Both end days are rented: 1 to 1 is one day. */
+export function daysInPeriod(startDate: string, endDate: string): number {
+  return Math.round((Date.parse(endDate) - Date.parse(startDate)) / DAY_MS) + 1;
+}
+
+export function priceCents(size: StorageSize, startDate: string, endDate: string, rates: DailyRates): number {
+  return rates[size] * daysInPeriod(startDate, endDate);
+}
+
+/** The first rule the period breaks, named by field, or undefined. `today` is UTC, `YYYY-MM-DD`. */
+export function periodProblem(startDate: string, endDate: string, today: string, maxDays: number) {
+  if (startDate < today) return { field: 'startDate', message: `startDate must be today (${today}) or later` };
+  if (endDate < startDate) return { field: 'endDate', message: 'endDate must not be before startDate' };
+  if (daysInPeriod(startDate, endDate) > maxDays) return { field: 'endDate', message: `a rental may last at most ${maxDays} days` };
+  return undefined;
+}
+
+export function afterAccepted(status: RentalStatus): RentalStatus {
+  return status === 'PENDING' ? 'REQUESTED' : status;
+}
+
+/** From PENDING too: the outcome can overtake manage's HTTP answer, and proves manage had the request. */
+export function afterAssigned(status: RentalStatus): RentalStatus {
+  return status === 'PENDING' || status === 'REQUESTED' ? 'CONFIRMED' : status;
+}
+
+export function afterUnavailable(status: RentalStatus): RentalStatus {
+  return status === 'PENDING' || status === 'REQUESTED' ? 'REJECTED' : status;
+}
+
+export function isCancellable(status: RentalStatus): boolean {
+  return status === 'REQUESTED' || status === 'CONFIRMED';
+}

@@ -1,0 +1,187 @@
+import { RentalAbandoned, RentalCancelled, RentalRequested } from '@app/contracts';
+import { Outbox } from '@app/messaging';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  TemporarilyUnavailableError,
+  UnprocessableError,
+  isUniqueViolation,
+} from '@app/platform';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { BrokenCircuitError, CircuitState } from 'cockatiel';
+import { createHash, randomUUID } from 'node:crypto';
+import { RentalConfig } from '../rental.config';
+import { ApplyRentalDto } from './apply-rental.dto';
+import { ManageClient } from './manage.client';
+import { DailyRates, RentalStatus, afterAccepted, isCancellable, periodProblem, priceCents } from './rental';
+import { Rental } from './rental.entity';
+
+export class RentalNotFoundError extends NotFoundError {}
+export class RentalNotCancellableError extends ConflictError {}
+export class ApplicationInProgressError extends ConflictError {}
+export class IdempotencyKeyReusedError extends UnprocessableError {}
+export class AllocationUnavailableError extends TemporarilyUnavailableError {}
+
+@Injectable()
+export class RentalsService {
+  private readonly logger = new Logger(RentalsService.name);
+  private readonly rates: DailyRates;
+  private readonly currency: string;
+  private readonly maxDays: number;
+  private readonly breakerRetryAfterSeconds: number;
+
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly outbox: Outbox,
+    private readonly manage: ManageClient,
+    config: ConfigService<RentalConfig, true>,
+  ) {
+    this.rates = {
+      S: config.get('DAILY_RATE_CENTS_S', { infer: true }),
+      M: config.get('DAILY_RATE_CENTS_M', { infer: true }),
+      L: config.get('DAILY_RATE_CENTS_L', { infer: true }),
+      XL: config.get('DAILY_RATE_CENTS_XL', { infer: true }),
+    };
+    this.currency = config.get('CURRENCY', { infer: true });
+    this.maxDays = config.get('MAX_RENTAL_DAYS', { infer: true });
+    this.breakerRetryAfterSeconds = Math.ceil(config.get('BREAKER_HALF_OPEN_AFTER_MS', { infer: true }) / 1000);
+  }
+
+  private get rentals() {
+    return this.txHost.tx.getRepository(Rental);
+  }
+
+  /**
+   * The rental is saved PENDING before manage is asked, so that a crash in between leaves a trace;
+   * it becomes REQUESTED (and RentalRequested is published) only once manage has accepted.
+   */
+  async apply(dto: ApplyRentalDto, idempotencyKey?: string): Promise<Rental> {
+    const problem = periodProblem(dto.startDate, dto.endDate, new Date().toISOString().slice(0, 10), this.maxDays);
+    if (problem) throw new InvalidInputError(problem.field, problem.message);
+    if (this.manage.circuitState === CircuitState.Open) throw this.unavailable('manage is not answering');
+
+    const requestHash = createHash('sha256').update(JSON.stringify([dto.customerId, dto.phone, dto.location, dto.size, dto.startDate, dto.endDate])).digest('hex');
+    const earlier = idempotencyKey ? await this.rentals.findOneBy({ customerId: dto.customerId, idempotencyKey }) : null;
+    if (earlier) return this.replay(earlier, requestHash);
+
+    const rental = this.rentals.create({
+      id: randomUUID(),
+      ...dto,
+      costCents: priceCents(dto.size, dto.startDate, dto.endDate, this.rates),
+      currency: this.currency,
+      status: 'PENDING',
+      unitCode: null,
+      reason: null,
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash,
+    });
+    try {
+      await this.rentals.insert(rental);
+    } catch (error) {
+      // A concurrent request with the same key got there first.
+      if (!idempotencyKey || !isUniqueViolation(error)) throw error;
+      const winner = await this.rentals.findOneByOrFail({ customerId: dto.customerId, idempotencyKey });
+      return this.replay(winner, requestHash);
+    }
+
+    try {
+      await this.manage.requestAllocation(rental);
+    } catch (error) {
+      if (await this.abandon(rental.id, error as Error)) {
+        throw this.unavailable(error instanceof BrokenCircuitError ? 'manage is not answering' : 'the allocation request did not go through');
+      }
+      // The outcome overtook manage's late answer: the request did arrive, so the application stands.
+    }
+    return this.accept(rental.id);
+  }
+
+  async find(id: string): Promise<Rental> {
+    const rental = await this.rentals.findOneBy({ id });
+    if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
+    return rental;
+  }
+
+  async cancel(id: string): Promise<Rental> {
+    return this.outbox.inTransaction(async () => {
+      const rental = await this.lock(id);
+      if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
+      if (!isCancellable(rental.status)) {
+        throw new RentalNotCancellableError(`Rental ${id} is ${rental.status} and cannot be cancelled`);
+      }
+      rental.status = 'CANCELLED';
+      await this.rentals.update({ id }, { status: rental.status });
+      await this.outbox.add(RentalCancelled, { rentalId: id, customerId: rental.customerId });
+      return rental;
+    });
+  }
+
+  /** Runs inside the consumer's transaction. */
+  async recordOutcome(id: string, next: (status: RentalStatus) => RentalStatus, fields: Partial<Rental>): Promise<void> {
+    const rental = await this.lock(id);
+    if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
+    const status = next(rental.status);
+    if (status !== rental.status) await this.rentals.update({ id }, { ...fields, status });
+  }
+
+  private async accept(id: string): Promise<Rental> {
+    return this.outbox.inTransaction(async () => {
+      const rental = await this.lock(id);
+      if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
+      rental.status = afterAccepted(rental.status);
+      await this.rentals.update({ id }, { status: rental.status });
+      await this.outbox.add(RentalRequested, {
+        rentalId: rental.id,
+        customerId: rental.customerId,
+        phone: rental.phone,
+        location: rental.location,
+        size: rental.size,
+        startDate: rental.startDate,
+        endDate: rental.endDate,
+        costCents: rental.costCents,
+        currency: rental.currency,
+      });
+      return rental;
+    });
+  }
+
+  /**
+   * manage may have recorded the allocation even though we gave up waiting, so we tell it the
+   * application is abandoned; it cancels the allocation or refuses it later. Returns false when
+   * the rental is no longer PENDING, because an outcome for it has already arrived.
+   */
+  private async abandon(id: string, cause: Error): Promise<boolean> {
+    this.logger.warn(`Allocation request for rental ${id} failed: ${cause.message}`);
+    return this.outbox.inTransaction(async () => {
+      const { affected } = await this.rentals.update(
+        { id, status: 'PENDING' },
+        { status: 'ABANDONED', idempotencyKey: null, reason: cause.message.slice(0, 200) },
+      );
+      if (!affected) return false;
+      await this.outbox.add(RentalAbandoned, { rentalId: id, reason: cause.message.slice(0, 200) });
+      return true;
+    });
+  }
+
+  private replay(earlier: Rental, requestHash: string): Rental {
+    if (earlier.requestHash !== requestHash) {
+      throw new IdempotencyKeyReusedError('This Idempotency-Key was used with a different request body');
+    }
+    if (earlier.status === 'PENDING') {
+      throw new ApplicationInProgressError('The first request with this Idempotency-Key is still in progress');
+    }
+    return earlier;
+  }
+
+  private unavailable(why: string): AllocationUnavailableError {
+    const retryAfter = this.manage.circuitState === CircuitState.Open ? this.breakerRetryAfterSeconds : 1;
+    return new AllocationUnavailableError(`Rental applications cannot be taken right now (${why}); please try again shortly`, retryAfter);
+  }
+
+  private lock(id: string): Promise<Rental | null> {
+    return this.rentals.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+}

@@ -1,0 +1,44 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable, Logger } from '@nestjs/common';
+import { Notification } from './notification.entity';
+
+export type OutgoingNotification = Pick<Notification, 'rentalId' | 'customerId' | 'kind' | 'message'> & { phone: string | null };
+
+/**
+ * How a customer is told about their rental. Called inside the transaction that updates the view;
+ * an SMS or e-mail sender would record the notification here and deliver it from an outbox of its own.
+ */
+export abstract class NotificationSender {
+  abstract send(notification: OutgoingNotification): Promise<void>;
+}
+
+/** Today's delivery: the notification is stored (listed by GET /notifications) and logged. */
+@Injectable()
+export class StoredNotificationSender extends NotificationSender {
+  private readonly logger = new Logger(StoredNotificationSender.name);
+
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {
+    super();
+  }
+
+  async send({ phone, ...notification }: OutgoingNotification): Promise<void> {
+    const result = await this.txHost.tx
+      .createQueryBuilder()
+      .insert()
+      .into(Notification)
+      .values(notification)
+      .orIgnore()
+      .returning('id')
+      .execute();
+    if (result.raw.length === 0) return; // sent before
+    this.logger.log(`Notified customer ${notification.customerId} at ${maskPhone(phone)}: ${notification.message}`);
+  }
+}
+
+/** Keeps the last three digits: enough to tell numbers apart in a log, not enough to call one. */
+export function maskPhone(phone: string | null): string {
+  if (!phone) return '(no phone)';
+  const digits = phone.replace(/\D/g, '');
+  return `***${digits.slice(-3)}`;
+}

@@ -1,0 +1,29 @@
+/**
+ * The customer's status, derived from events that may come in any order or twice. Each event
+ * proposes a status and the stronger one wins, so the result does not depend on arrival order:
+ * a cancellation beats an outcome, an outcome beats the request.
+ */
+export type ViewStatus = 'REQUESTED' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
+
+const STRENGTH: Record<ViewStatus, number> = { REQUESTED: 0, CONFIRMED: 1, REJECTED: 1, CANCELLED: 2 };
+
+const PROPOSED_BY: Record<string, ViewStatus> = {
+  RentalRequested: 'REQUESTED',
+  AllocationRequested: 'REQUESTED',
+  StorageAssigned: 'CONFIRMED',
+  StorageUnavailable: 'REJECTED',
+  RentalCancelled: 'CANCELLED',
+  AllocationCancelled: 'CANCELLED',
+  StorageReleased: 'CANCELLED',
+};
+
+export function statusAfter(current: ViewStatus | null, eventType: string): ViewStatus {
+  const proposed = PROPOSED_BY[eventType] ?? 'REQUESTED';
+  if (current === null) return proposed;
+  return STRENGTH[proposed] > STRENGTH[current] ? proposed : current;
+}
+
+/** The statuses the customer is told about. */
+export function isNotifiable(status: ViewStatus): status is Exclude<ViewStatus, 'REQUESTED'> {
+  return status !== 'REQUESTED';
+}

@@ -1,0 +1,108 @@
+import { EventEnvelope } from '@app/contracts';
+import { NotFoundError } from '@app/platform';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { ListByCustomerQuery, Page } from '../list-by-customer.query';
+import { notificationMessage } from '../notifications/notification-message';
+import { NotificationSender } from '../notifications/notification-sender';
+import { isNotifiable, statusAfter } from './rental-view';
+import { RentalViewEvent } from './rental-view-event.entity';
+import { RentalView } from './rental-view.entity';
+
+export class RentalViewNotFoundError extends NotFoundError {}
+
+/** The fields any of our events may carry about a rental; each event sets those it has. */
+type RentalFacts = { rentalId: string } & Partial<
+  Pick<RentalView, 'customerId' | 'phone' | 'location' | 'size' | 'startDate' | 'endDate' | 'costCents' | 'currency' | 'unitCode' | 'reason'>
+>;
+
+@Injectable()
+export class RentalViewsService {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly notifications: NotificationSender,
+  ) {}
+
+  private get views() {
+    return this.txHost.tx.getRepository(RentalView);
+  }
+
+  /**
+   * Runs inside the consumer's transaction. Creates the row if this is the first event about the
+   * rental, whichever it is, then locks it, so that concurrent events for one rental take turns.
+   */
+  async apply(envelope: EventEnvelope<RentalFacts>): Promise<void> {
+    const { rentalId, ...facts } = envelope.payload;
+    await this.txHost.tx
+      .createQueryBuilder()
+      .insert()
+      .into(RentalView)
+      .values({ rentalId, status: statusAfter(null, envelope.type) })
+      .orIgnore()
+      .execute();
+    const view = await this.views.findOneOrFail({ where: { rentalId }, lock: { mode: 'pessimistic_write' } });
+
+    Object.assign(view, definedOnly(facts), { status: statusAfter(view.status, envelope.type) });
+    if (envelope.type === 'RentalRequested') view.requestedAt = new Date(envelope.occurredAt);
+    await this.views.save(view);
+    await this.txHost.tx.getRepository(RentalViewEvent).insert({
+      messageId: envelope.id,
+      rentalId,
+      type: envelope.type,
+      occurredAt: new Date(envelope.occurredAt),
+      correlationId: envelope.correlationId,
+    });
+
+    // Wait for RentalRequested: without it we know neither whom to tell nor what they rented.
+    if (isNotifiable(view.status) && view.customerId && view.requestedAt) {
+      await this.notifications.send({
+        rentalId,
+        customerId: view.customerId,
+        phone: view.phone,
+        kind: view.status,
+        message: notificationMessage(view.status, view),
+      });
+    }
+  }
+
+  async find(rentalId: string) {
+    const view = await this.views.findOneBy({ rentalId });
+    if (!view) throw new RentalViewNotFoundError(`No rental ${rentalId}`);
+    const history = await this.txHost.tx
+      .getRepository(RentalViewEvent)
+      .find({ where: { rentalId }, order: { occurredAt: 'ASC', messageId: 'ASC' } });
+    return { ...toResponse(view), history: history.map((e) => ({ type: e.type, at: e.occurredAt, correlationId: e.correlationId })) };
+  }
+
+  async listByCustomer(query: ListByCustomerQuery): Promise<Page<ReturnType<typeof toResponse>>> {
+    const [views, total] = await this.views.findAndCount({
+      where: { customerId: query.customerId },
+      order: { requestedAt: 'DESC', rentalId: 'ASC' },
+      skip: (query.page - 1) * query.pageSize,
+      take: query.pageSize,
+    });
+    return { items: views.map(toResponse), page: query.page, pageSize: query.pageSize, total };
+  }
+}
+
+function toResponse(view: RentalView) {
+  return {
+    id: view.rentalId,
+    customerId: view.customerId,
+    location: view.location,
+    size: view.size,
+    startDate: view.startDate,
+    endDate: view.endDate,
+    cost: view.costCents === null ? null : view.costCents / 100,
+    currency: view.currency,
+    status: view.status,
+    unitCode: view.unitCode ?? undefined,
+    reason: view.reason ?? undefined,
+    requestedAt: view.requestedAt,
+  };
+}
+
+function definedOnly<T extends object>(facts: T): Partial<T> {
+  return Object.fromEntries(Object.entries(facts).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,32 @@
+import { CorrelationModule } from '@app/correlation';
+import { BrokerProbe, MessagingModule } from '@app/messaging';
+import { DatabaseProbe, HealthModule, databaseOptions, transactionalPlugin, validateConfig } from '@app/platform';
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Notification } from './notifications/notification.entity';
+import { NotificationSender, StoredNotificationSender } from './notifications/notification-sender';
+import { NotificationsController } from './notifications/notifications.controller';
+import { RentalViewsConsumer } from './rental-views/rental-views.consumer';
+import { RentalViewsController } from './rental-views/rental-views.controller';
+import { RentalViewsService } from './rental-views/rental-views.service';
+import { ViewConfig } from './view.config';
+import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(ViewConfig) }),
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<ViewConfig, true>) =>
+        databaseOptions(config.get('VIEW_DATABASE_URL', { infer: true }), VIEW_ENTITIES, VIEW_MIGRATIONS),
+    }),
+    TypeOrmModule.forFeature([Notification]),
+    CorrelationModule.forRoot([transactionalPlugin()]),
+    MessagingModule.forRoot('view'),
+    HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
+  ],
+  controllers: [RentalViewsController, NotificationsController, RentalViewsConsumer],
+  providers: [RentalViewsService, { provide: NotificationSender, useClass: StoredNotificationSender }],
+})
+export class ViewModule {}

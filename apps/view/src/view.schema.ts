@@ -1,0 +1,9 @@
+import { CreateMessagingTables1732400000000, InboxMessage, OutboxMessage } from '@app/messaging';
+import { CreateReadModel1732400000400 } from './migrations/1732400000400-create-read-model';
+import { Notification } from './notifications/notification.entity';
+import { RentalViewEvent } from './rental-views/rental-view-event.entity';
+import { RentalView } from './rental-views/rental-view.entity';
+
+/** Everything TypeORM needs for view's database, listed as classes (a webpack bundle has no files to glob). */
+export const VIEW_ENTITIES = [RentalView, RentalViewEvent, Notification, OutboxMessage, InboxMessage];
+export const VIEW_MIGRATIONS = [CreateMessagingTables1732400000000, CreateReadModel1732400000400];

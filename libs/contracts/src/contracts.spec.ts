@@ -1,0 +1,40 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { ALL_EVENTS, StorageAssigned, isCalendarDate, routingKeyOf } from '.';
+
+describe('event contracts', () => {
+  it.each(ALL_EVENTS.map((event) => [event.type, event]))(
+    '%s has a routing key made of its type and version',
+    (_type, event) => {
+      expect(event.routingKey).toBe(routingKeyOf(event.type, event.version));
+    },
+  );
+
+  it('gives each event a distinct type', () => {
+    const types = ALL_EVENTS.map((event) => event.type);
+    expect(new Set(types).size).toBe(types.length);
+  });
+
+  it('validates payloads with the event class', () => {
+    const good = plainToInstance(StorageAssigned, {
+      rentalId: '0b6f9f3e-8a56-4b0e-9d8e-5b6f2b8b2f0a',
+      unitCode: 'BER-S-01',
+    });
+    const bad = plainToInstance(StorageAssigned, { rentalId: 'nope' });
+    expect(validateSync(good)).toHaveLength(0);
+    expect(validateSync(bad).map((e) => e.property).sort()).toEqual(['rentalId', 'unitCode']);
+  });
+});
+
+describe('isCalendarDate', () => {
+  it.each(['2026-01-01', '2028-02-29', '2026-12-31'])('accepts %s', (date) => {
+    expect(isCalendarDate(date)).toBe(true);
+  });
+
+  it.each(['2026-02-30', '2027-02-29', '2026-13-01', '2026-1-01', '26-01-01', '2026-01-01T00:00:00Z', 20260101, null])(
+    'rejects %s',
+    (date) => {
+      expect(isCalendarDate(date)).toBe(false);
+    },
+  );
+});

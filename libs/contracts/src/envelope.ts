@@ -1,0 +1,48 @@
+import { IsInt, IsISO8601, IsObject, IsString, IsUUID, Length, Min } from 'class-validator';
+
+/** What every message on the bus looks like: metadata around one event's payload. */
+export interface EventEnvelope<P = unknown> {
+  id: string;
+  type: string;
+  version: number;
+  occurredAt: string;
+  correlationId: string;
+  payload: P;
+}
+
+/** An event class: its static type, version and routing key, its fields validated by class-validator. */
+export interface EventType<P extends object = object> {
+  new (): P;
+  readonly type: string;
+  readonly version: number;
+  readonly routingKey: string;
+}
+
+/** `StorageAssigned`, 1 → `storage.assigned.v1`: the routing key carries the type and its version. */
+export function routingKeyOf(type: string, version: number): string {
+  const words = type.replace(/([a-z0-9])([A-Z])/g, '$1.$2').toLowerCase();
+  return `${words}.v${version}`;
+}
+
+export class EventEnvelopeDto implements EventEnvelope<object> {
+  @IsUUID()
+  id!: string;
+
+  @IsString()
+  @Length(1, 100)
+  type!: string;
+
+  @IsInt()
+  @Min(1)
+  version!: number;
+
+  @IsISO8601()
+  occurredAt!: string;
+
+  @IsString()
+  @Length(1, 128)
+  correlationId!: string;
+
+  @IsObject()
+  payload!: object;
+}

@@ -1,0 +1,4 @@
+export * from './calendar-date';
+export * from './envelope';
+export * from './events';
+export * from './storage-size';

@@ -1,0 +1,3 @@
+export * from './correlation-id';
+export * from './correlation-logger';
+export * from './correlation.module';

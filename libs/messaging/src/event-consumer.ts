@@ -1,0 +1,131 @@
+import { EventEnvelope, EventEnvelopeDto, EventType } from '@app/contracts';
+import { CORRELATION_HEADER, correlationIdFrom } from '@app/correlation';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { CLS_ID, ClsService } from 'nestjs-cls';
+import { APP_NAME } from './app-name';
+import { BrokerConnection } from './broker-connection';
+import { BrokerConfig } from './broker.config';
+import { DuplicateMessage, Inbox } from './inbox';
+import { Outbox } from './outbox';
+import { queuesOf } from './queues';
+
+const ATTEMPT_HEADER = 'x-attempt';
+const REQUEUE_PAUSE_MS = 1000;
+
+/**
+ * What happens to every inbound message, in one place: restore its correlation id, validate it,
+ * apply it at most once (inbox row and effect in one transaction), ack only after the commit,
+ * retry a failure with growing delays, and dead-letter what cannot succeed.
+ */
+@Injectable()
+export class EventConsumer {
+  private readonly logger = new Logger(EventConsumer.name);
+  private readonly queues: ReturnType<typeof queuesOf>;
+  private inFlight = 0;
+
+  constructor(
+    @Inject(APP_NAME) app: string,
+    private readonly cls: ClsService,
+    private readonly outbox: Outbox,
+    private readonly inbox: Inbox,
+    private readonly broker: BrokerConnection,
+    private readonly config: ConfigService<BrokerConfig, true>,
+  ) {
+    this.queues = queuesOf(app);
+  }
+
+  get messagesInFlight(): number {
+    return this.inFlight;
+  }
+
+  async consume(event: EventType, channel: Channel, message: ConsumeMessage, data: unknown, apply: () => Promise<void>): Promise<void> {
+    this.inFlight += 1;
+    try {
+      await this.cls.run(async () => {
+        const envelope = data as Partial<EventEnvelope>;
+        this.cls.set(CLS_ID, correlationIdFrom(envelope?.correlationId ?? message.properties.headers?.[CORRELATION_HEADER]));
+        const problem = findProblem(event, data);
+        if (problem) return this.deadLetter(channel, message, `invalid ${event.type}: ${problem}`);
+        await this.applyOnce(event, channel, message, envelope as EventEnvelope, apply);
+      });
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private async applyOnce(event: EventType, channel: Channel, message: ConsumeMessage, envelope: EventEnvelope, apply: () => Promise<void>) {
+    try {
+      await this.outbox.inTransaction(async () => {
+        await this.inbox.record(envelope);
+        await apply();
+      });
+      channel.ack(message);
+    } catch (error) {
+      if (error instanceof DuplicateMessage) {
+        this.logger.log(`Skipped a duplicate: ${error.message}`);
+        channel.ack(message);
+        return;
+      }
+      await this.retryOrDeadLetter(event, channel, message, error as Error);
+    }
+  }
+
+  private async retryOrDeadLetter(event: EventType, channel: Channel, message: ConsumeMessage, error: Error) {
+    const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
+    const maxAttempts = this.config.get('AMQP_MAX_ATTEMPTS', { infer: true });
+    if (attempt >= maxAttempts) {
+      return this.deadLetter(channel, message, `${event.type} failed ${attempt} times, last: ${error.message}`);
+    }
+    const delay = this.config.get('AMQP_RETRY_DELAY_MS', { infer: true }) * 2 ** (attempt - 1);
+    this.logger.warn(`${event.type} ${message.properties.messageId} failed (attempt ${attempt} of ${maxAttempts}), retry in ${delay} ms: ${error.message}`);
+    await this.moveTo(channel, message, this.queues.retry, { [ATTEMPT_HEADER]: attempt + 1 }, String(delay));
+  }
+
+  private async deadLetter(channel: Channel, message: ConsumeMessage, reason: string) {
+    this.logger.error(`Dead-lettered message ${message.properties.messageId ?? '(no id)'}: ${reason}`);
+    await this.moveTo(channel, message, this.queues.dead, {
+      'x-dead-letter-reason': reason.slice(0, 1000),
+      'x-original-routing-key': message.fields.routingKey,
+    });
+  }
+
+  /**
+   * Copies the message to another of our queues (confirmed) and only then acks the original: a
+   * crash between the two leaves a duplicate, which the inbox absorbs, never a loss.
+   */
+  private async moveTo(channel: Channel, message: ConsumeMessage, queue: string, headers: Record<string, unknown>, expiration?: string) {
+    try {
+      await this.broker.sendToQueue(queue, message.content, {
+        ...message.properties,
+        headers: { ...message.properties.headers, ...headers },
+        ...(expiration ? { expiration } : {}),
+      });
+      channel.ack(message);
+    } catch (error) {
+      this.logger.warn(`Could not move message to ${queue}, returning it to the queue: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, REQUEUE_PAUSE_MS));
+      channel.nack(message, false, true);
+    }
+  }
+}
+
+/** Why this message cannot be applied, or undefined when it is a valid envelope of `event`. */
+export function findProblem(event: EventType, data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return 'not a JSON object';
+  const envelopeErrors = validateSync(plainToInstance(EventEnvelopeDto, data));
+  if (envelopeErrors.length > 0) return describeErrors(envelopeErrors);
+  const envelope = data as EventEnvelope;
+  if (envelope.type !== event.type || envelope.version !== event.version) {
+    return `expected ${event.type} v${event.version}, got ${envelope.type} v${envelope.version}`;
+  }
+  const payloadErrors = validateSync(plainToInstance(event, envelope.payload));
+  return payloadErrors.length > 0 ? describeErrors(payloadErrors) : undefined;
+}
+
+function describeErrors(errors: { property: string; constraints?: Record<string, string> }[]): string {
+  return errors.map((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }).join(', ')).join('; ');
+}

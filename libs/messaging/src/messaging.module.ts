@@ -1,0 +1,17 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_NAME } from './app-name';
+import { BrokerConnection } from './broker-connection';
+import { EventConsumer } from './event-consumer';
+import { EventConsumerInterceptor } from './handles-event.decorator';
+import { Inbox } from './inbox';
+import { Outbox } from './outbox';
+import { OutboxRelay } from './outbox-relay';
+
+@Global()
+@Module({})
+export class MessagingModule {
+  static forRoot(app: string): DynamicModule {
+    const providers = [{ provide: APP_NAME, useValue: app }, BrokerConnection, Outbox, OutboxRelay, Inbox, EventConsumer, EventConsumerInterceptor];
+    return { module: MessagingModule, providers, exports: providers };
+  }
+}

@@ -1,0 +1,132 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DataSource, In, LessThan } from 'typeorm';
+import { BrokerConnection } from './broker-connection';
+import { BrokerConfig } from './broker.config';
+import { OutboxMessage } from './outbox-message.entity';
+
+const RETENTION_MS = 24 * 60 * 60 * 1000;
+const PURGE_EVERY_MS = 60 * 1000;
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * Publishes the outbox in order. Each batch is locked (FOR UPDATE), published with publisher
+ * confirms, marked published and committed; a crash before the commit means the batch is
+ * published again, and the consumers' inbox absorbs the duplicate. The lock also serialises the
+ * relays of several replicas, which keeps one rental's events in the order they were written.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeRequested = false;
+  private wakeUp: () => void = () => undefined;
+  private lastPurge = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly broker: BrokerConnection,
+    config: ConfigService<BrokerConfig, true>,
+  ) {
+    this.batchSize = config.get('OUTBOX_BATCH_SIZE', { infer: true });
+    this.pollMs = config.get('OUTBOX_POLL_MS', { infer: true });
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops the loop after one last pass, so that what was committed before shutdown goes out now. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    if (this.broker.isPublisherConnected()) {
+      await this.publishBatch().catch((error: unknown) => this.logger.warn(`Final flush failed: ${String(error)}`));
+    }
+  }
+
+  wake(): void {
+    this.wakeRequested = true;
+    this.wakeUp();
+  }
+
+  /** Publishes up to one batch; returns how many events went out. */
+  async publishBatch(): Promise<number> {
+    if (!this.broker.isPublisherConnected()) throw new Error('not connected to the broker');
+    return this.dataSource.transaction(async (manager) => {
+      const batch = await manager
+        .getRepository(OutboxMessage)
+        .createQueryBuilder('message')
+        .where('message.publishedAt IS NULL')
+        .orderBy('message.position', 'ASC')
+        .limit(this.batchSize)
+        .setLock('pessimistic_write')
+        .getMany();
+      if (batch.length === 0) return 0;
+      // One confirm channel publishes in call order, so starting all at once keeps the order.
+      await Promise.all(
+        batch.map((message) =>
+          this.broker.publish(message.routingKey, message.body, {
+            messageId: message.messageId,
+            type: message.type,
+            correlationId: message.correlationId,
+          }),
+        ),
+      );
+      await manager.update(OutboxMessage, { position: In(batch.map((m) => m.position)) }, { publishedAt: new Date() });
+      return batch.length;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const published = await this.publishBatch();
+        failures = 0;
+        if (published < this.batchSize) {
+          await this.purgeOld();
+          await this.idle(this.pollMs);
+        }
+      } catch (error) {
+        failures += 1;
+        if (failures === 1 || failures % 20 === 0) {
+          this.logger.warn(`Cannot publish the outbox (attempt ${failures}), will retry: ${(error as Error).message}`);
+        }
+        await this.idle(Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures));
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    if (this.wakeRequested || !this.running) {
+      this.wakeRequested = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = () => undefined;
+        this.wakeRequested = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  /** Published rows are kept a day for inspection, then deleted. */
+  private async purgeOld(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPurge < PURGE_EVERY_MS) return;
+    this.lastPurge = now;
+    await this.dataSource
+      .getRepository(OutboxMessage)
+      .delete({ publishedAt: LessThan(new Date(now - RETENTION_MS)) });
+  }
+}

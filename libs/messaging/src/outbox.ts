@@ -1,0 +1,50 @@
+import { EventEnvelope, EventType } from '@app/contracts';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { randomUUID } from 'node:crypto';
+import { OutboxMessage } from './outbox-message.entity';
+import { OutboxRelay } from './outbox-relay';
+
+/**
+ * The only way our apps emit events: `add` writes the event in the current transaction, so it
+ * exists exactly when the state change it reports does, and the relay publishes it afterwards.
+ */
+@Injectable()
+export class Outbox {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly cls: ClsService,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  /** Runs `work` in one database transaction, then wakes the relay to publish what it added. */
+  async inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    const result = await this.txHost.withTransaction(work);
+    this.relay.wake();
+    return result;
+  }
+
+  async add<P extends object>(event: EventType<P>, payload: P): Promise<EventEnvelope<P>> {
+    if (!this.txHost.isTransactionActive()) {
+      throw new Error(`${event.type} must be added inside Outbox.inTransaction, with the change it reports`);
+    }
+    const envelope: EventEnvelope<P> = {
+      id: randomUUID(),
+      type: event.type,
+      version: event.version,
+      occurredAt: new Date().toISOString(),
+      correlationId: (this.cls.isActive() && this.cls.getId()) || randomUUID(),
+      payload,
+    };
+    await this.txHost.tx.getRepository(OutboxMessage).insert({
+      messageId: envelope.id,
+      type: event.type,
+      routingKey: event.routingKey,
+      correlationId: envelope.correlationId,
+      body: JSON.stringify(envelope),
+    });
+    return envelope;
+  }
+}

@@ -1,0 +1,48 @@
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { DataSource, MixedList, QueryFailedError } from 'typeorm';
+
+type EntityList = MixedList<string | Function>; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+
+/**
+ * TypeORM options for one app's database, picked by the URL's scheme: postgres:// or mysql:// (MariaDB).
+ * Entities and migrations are listed as classes: the webpack bundle has no files to glob.
+ */
+export function databaseOptions(url: string, entities: EntityList, migrations: EntityList): TypeOrmModuleOptions {
+  const common = {
+    entities,
+    migrations,
+    migrationsRun: true,
+    synchronize: false,
+    logging: ['error', 'warn'] as ('error' | 'warn')[],
+  };
+  if (/^(mysql|mariadb):/.test(url)) {
+    // 'mariadb', not 'mysql': with 'mysql' TypeORM may emit MySQL-8-only SQL that MariaDB rejects.
+    return { ...common, type: 'mariadb', url: url.replace(/^mariadb:/, 'mysql:'), timezone: 'Z', extra: { connectionLimit: 20 } };
+  }
+  return { ...common, type: 'postgres', url, extra: { max: 20 } };
+}
+
+/** A unique or primary key refused the row: how we detect a duplicate without check-then-act. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: string }).code;
+  return code === '23505' || code === 'ER_DUP_ENTRY';
+}
+
+/**
+ * Lets services reach the current transaction through nestjs-cls (TransactionHost), so that an
+ * HTTP use case and a message handler write their change, outbox and inbox rows in one transaction.
+ * READ COMMITTED everywhere: PostgreSQL's default, and on MariaDB (default REPEATABLE READ) it is
+ * what lets a statement after a row lock see what the previous lock holder committed.
+ */
+export function transactionalPlugin(): ClsPluginTransactional {
+  return new ClsPluginTransactional({
+    imports: [TypeOrmModule],
+    adapter: new TransactionalAdapterTypeOrm({
+      dataSourceToken: DataSource,
+      defaultTxOptions: { isolationLevel: 'READ COMMITTED' },
+    }),
+  });
+}

@@ -1,0 +1,29 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
+import { CommonConfig } from '../config';
+import { HealthController } from './health.controller';
+import { READINESS_PROBES, ReadinessProbe } from './readiness-probe';
+
+@Module({})
+export class HealthModule {
+  static forRoot(probes: Type<ReadinessProbe>[]): DynamicModule {
+    return {
+      module: HealthModule,
+      imports: [
+        TerminusModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<CommonConfig, true>) => ({
+            gracefulShutdownTimeoutMs: config.get('SHUTDOWN_DRAIN_MS', { infer: true }),
+            errorLogStyle: 'pretty',
+          }),
+        }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        ...probes,
+        { provide: READINESS_PROBES, useFactory: (...instances: ReadinessProbe[]) => instances, inject: probes },
+      ],
+    };
+  }
+}

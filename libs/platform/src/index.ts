@@ -1,0 +1,7 @@
+export * from './config';
+export * from './create-app';
+export * from './database';
+export * from './domain-errors';
+export * from './health/database.probe';
+export * from './health/health.module';
+export * from './health/readiness-probe';
