@@ -1,0 +1,29 @@
+/** Unit tests sit beside the code; e2e tests in test/ boot the built apps against the real services. */
+const moduleNameMapper = {
+  '^@app/(contracts|correlation|messaging|platform)$': '<rootDir>/libs/$1/src',
+};
+const transform = { '^.+\\.ts$': 'ts-jest' };
+
+module.exports = {
+  // e2e scenarios wait for sagas, restarts and broker outages; unit tests finish in milliseconds anyway.
+  testTimeout: 120_000,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/apps', '<rootDir>/libs'],
+      testMatch: ['**/*.spec.ts'],
+      moduleNameMapper,
+      transform,
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      moduleNameMapper,
+      transform,
+    },
+  ],
+};

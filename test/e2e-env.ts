@@ -1,0 +1,40 @@
+/**
+ * Where the e2e tests run the system: the same local services as development, but their own
+ * databases (*_e2e), their own RabbitMQ vhost and their own ports, so a running development
+ * system is neither disturbed nor read.
+ */
+export const E2E_VHOST = 'storage-rental-e2e';
+
+export type AppName = 'gateway' | 'rental' | 'manage' | 'assign' | 'view';
+export const APPS: AppName[] = ['gateway', 'rental', 'manage', 'assign', 'view'];
+
+export const PORTS: Record<AppName, number> = { gateway: 18088, rental: 18081, manage: 18082, assign: 18083, view: 18084 };
+
+export const E2E_DATABASES = {
+  rental: 'postgres://postgres@127.0.0.1:5432/rental_e2e',
+  manage: 'postgres://postgres@127.0.0.1:5432/manage_e2e',
+  view: 'postgres://postgres@127.0.0.1:5432/view_e2e',
+  assign: 'mysql://root@127.0.0.1:3306/assign_e2e',
+};
+
+export const E2E_ENV: Record<string, string> = {
+  HOST: '127.0.0.1',
+  GATEWAY_PORT: String(PORTS.gateway),
+  RENTAL_PORT: String(PORTS.rental),
+  MANAGE_PORT: String(PORTS.manage),
+  ASSIGN_PORT: String(PORTS.assign),
+  VIEW_PORT: String(PORTS.view),
+  RENTAL_URL: `http://127.0.0.1:${PORTS.rental}`,
+  MANAGE_URL: `http://127.0.0.1:${PORTS.manage}`,
+  ASSIGN_URL: `http://127.0.0.1:${PORTS.assign}`,
+  VIEW_URL: `http://127.0.0.1:${PORTS.view}`,
+  RENTAL_DATABASE_URL: E2E_DATABASES.rental,
+  MANAGE_DATABASE_URL: E2E_DATABASES.manage,
+  VIEW_DATABASE_URL: E2E_DATABASES.view,
+  ASSIGN_DATABASE_URL: E2E_DATABASES.assign,
+  AMQP_URL: `amqp://guest:guest@127.0.0.1:5672/${E2E_VHOST}`,
+  SHUTDOWN_DRAIN_MS: '300',
+  OUTBOX_POLL_MS: '200',
+  AMQP_RETRY_DELAY_MS: '200',
+  LOG_FORMAT: 'json',
+};

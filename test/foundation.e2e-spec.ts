@@ -1,0 +1,143 @@
+import { spawnSync, execFileSync } from 'node:child_process';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { APPS, PORTS } from './e2e-env';
+import { AppProcess, TestSystem, eventually, request } from './harness';
+import { RentalApi } from './rental-api';
+
+describe('workspace foundation', () => {
+  let system: TestSystem;
+  let api: RentalApi;
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+    api = new RentalApi(system.gateway);
+  });
+
+  afterAll(() => system.stop());
+
+  it.each(APPS)('%s answers 200 on /health/live, /health/ready and /health', async (app) => {
+    for (const path of ['/health/live', '/health/ready', '/health']) {
+      expect((await request('GET', `http://127.0.0.1:${PORTS[app]}${path}`)).status).toBe(200);
+    }
+  });
+
+  it('echoes the caller’s correlation id, and makes one when there is none', async () => {
+    const given = await request('GET', `${system.gateway}/health/live`, undefined, { 'x-correlation-id': 'client-chose-this' });
+    expect(given.headers.get('x-correlation-id')).toBe('client-chose-this');
+    const made = await request('GET', `${system.gateway}/storage-units?location=berlin`);
+    expect(made.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('carries one correlation id from the client through HTTP, the outbox and the broker to every consumer', async () => {
+    const correlationId = `trace-${Date.now()}`;
+    const applied = await api.apply({}, { 'x-correlation-id': correlationId });
+    expect(applied.status).toBe(201);
+    expect(applied.headers.get('x-correlation-id')).toBe(correlationId);
+
+    const view = await api.viewWithStatus(applied.body.id, 'CONFIRMED');
+    // RentalRequested left rental's outbox; AllocationRequested was made by manage, called over HTTP;
+    // StorageAssigned by assign while handling AllocationRequested: three hops, one id.
+    const types = view.history.map((event: { type: string }) => event.type);
+    expect(types).toEqual(expect.arrayContaining(['RentalRequested', 'AllocationRequested', 'StorageAssigned']));
+    for (const event of view.history) expect(event.correlationId).toBe(correlationId);
+
+    // ...and on the log lines written while handling it, here view's notice to the customer.
+    const noticeLine = await eventually(
+      async () => system.app('view').output.find((line) => line.includes('Notified customer') && line.includes(applied.body.customerId)),
+      Boolean,
+      { message: 'view logged no notification' },
+    );
+    expect(JSON.parse(noticeLine!)).toEqual(expect.objectContaining({ app: 'view', correlationId }));
+  });
+
+  describe('when the broker stops', () => {
+    afterAll(() => startBroker());
+
+    it('turns readiness 503 while it is down and 200 again once it is back, without a restart', async () => {
+      const pids = APPS.map((app) => system.app(app).pid);
+      stopBroker();
+      for (const app of ['rental', 'manage', 'assign', 'view'] as const) {
+        await eventually(() => request('GET', `${system.app(app).url}/health/ready`), (a) => a.status === 503, {
+          message: `${app} stayed ready without a broker`,
+        });
+        expect((await request('GET', `${system.app(app).url}/health/live`)).status).toBe(200);
+      }
+      expect((await request('GET', `${system.gateway}/health/ready`)).status).toBe(200);
+
+      startBroker();
+      for (const app of ['rental', 'manage', 'assign', 'view'] as const) {
+        await eventually(() => request('GET', `${system.app(app).url}/health/ready`), (a) => a.status === 200, {
+          timeoutMs: 60_000,
+          message: `${app} did not become ready after the broker came back`,
+        });
+      }
+      expect(APPS.map((app) => system.app(app).pid)).toEqual(pids);
+
+      const applied = await api.apply();
+      expect(applied.status).toBe(201);
+      await api.viewWithStatus(applied.body.id, 'CONFIRMED', 30_000);
+    });
+  });
+
+  describe('the gateway in front of a broken app', () => {
+    let slowApp: Server;
+
+    afterAll(() => new Promise((resolve) => slowApp?.close(resolve)));
+
+    it('answers a JSON 502 when the app is down', async () => {
+      const gateway = new AppProcess('gateway', 18188, { GATEWAY_PORT: '18188', VIEW_URL: 'http://127.0.0.1:1' }).start();
+      try {
+        await gateway.waitReady();
+        const answer = await request('GET', `${gateway.url}/rental-views/00000000-0000-4000-8000-000000000000`);
+        expect(answer.status).toBe(502);
+        expect(answer.body).toEqual(expect.objectContaining({ statusCode: 502, error: 'Bad Gateway' }));
+      } finally {
+        await gateway.stop();
+      }
+    });
+
+    it('answers a JSON 504 when the app is too slow', async () => {
+      slowApp = createServer((_req, res) => setTimeout(() => res.end('{}'), 3000));
+      await new Promise<void>((resolve) => slowApp.listen(0, '127.0.0.1', resolve));
+      const slowUrl = `http://127.0.0.1:${(slowApp.address() as AddressInfo).port}`;
+      const gateway = new AppProcess('gateway', 18188, { GATEWAY_PORT: '18188', VIEW_URL: slowUrl, UPSTREAM_TIMEOUT_MS: '300' }).start();
+      try {
+        await gateway.waitReady();
+        const answer = await request('GET', `${gateway.url}/notifications?customerId=x`);
+        expect(answer.status).toBe(504);
+        expect(answer.body).toEqual(expect.objectContaining({ statusCode: 504, error: 'Gateway Timeout' }));
+      } finally {
+        await gateway.stop();
+      }
+    });
+  });
+});
+
+describe('configuration', () => {
+  it.each([
+    ['rental', { RENTAL_PORT: 'abc' }, 'RENTAL_PORT'],
+    ['assign', { ASSIGN_DATABASE_URL: 'postgres://wrong-kind' }, 'ASSIGN_DATABASE_URL'],
+    ['gateway', { RENTAL_URL: 'not a url' }, 'RENTAL_URL'],
+    ['view', { AMQP_PREFETCH: '0' }, 'AMQP_PREFETCH'],
+  ])('stops %s with one line naming a bad variable', (app, env, variable) => {
+    const result = spawnSync(process.execPath, [`dist/apps/${app}/main.js`], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(variable);
+    expect(result.stdout).toBe('');
+  });
+});
+
+function stopBroker(): void {
+  execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'pipe' });
+}
+
+function startBroker(): void {
+  execFileSync('rabbitmqctl', ['start_app'], { stdio: 'pipe' });
+}

@@ -1,0 +1,161 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { APPS, AppName, E2E_ENV, PORTS } from './e2e-env';
+
+/** One app as a real process: `node dist/apps/<app>/main.js` with the e2e environment. */
+export class AppProcess {
+  readonly output: string[] = [];
+  private child?: ChildProcess;
+  private exited?: Promise<number | null>;
+
+  constructor(
+    readonly app: AppName,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): this {
+    const child = spawn(process.execPath, [`dist/apps/${this.app}/main.js`], {
+      env: { ...process.env, ...E2E_ENV, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) => this.output.push(...chunk.toString().split('\n').filter(Boolean));
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.child = child;
+    return this;
+  }
+
+  async waitReady(timeoutMs = 30_000): Promise<this> {
+    await eventually(
+      async () => (await fetch(`${this.url}/health/ready`).catch(() => undefined))?.status,
+      (status) => status === 200,
+      { timeoutMs, message: `${this.app} did not become ready; its output:\n${this.output.slice(-20).join('\n')}` },
+    );
+    return this;
+  }
+
+  /** Sends the signal and waits for the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
+    const code = await this.exited!;
+    clearTimeout(timer);
+    return code;
+  }
+
+  /** What a crash looks like: no hooks, no flush, no goodbye. */
+  async kill(): Promise<void> {
+    await this.stop('SIGKILL');
+  }
+
+  waitForExit(): Promise<number | null> {
+    return this.exited ?? Promise.resolve(null);
+  }
+}
+
+/** The five apps, started together; tests reach them through the gateway like a client would. */
+export class TestSystem {
+  private constructor(readonly apps: Map<AppName, AppProcess>) {}
+
+  static async start(options: { apps?: AppName[]; env?: Record<string, string> } = {}): Promise<TestSystem> {
+    const names = options.apps ?? APPS;
+    const apps = new Map(names.map((name) => [name, new AppProcess(name, PORTS[name], options.env ?? {}).start()]));
+    const system = new TestSystem(apps);
+    try {
+      await Promise.all([...apps.values()].map((app) => app.waitReady()));
+    } catch (error) {
+      await system.stop();
+      throw error;
+    }
+    return system;
+  }
+
+  get gateway(): string {
+    return `http://127.0.0.1:${PORTS.gateway}`;
+  }
+
+  app(name: AppName): AppProcess {
+    const app = this.apps.get(name);
+    if (!app) throw new Error(`${name} is not part of this system`);
+    return app;
+  }
+
+  /** Replaces an app's process with a fresh one (after a crash or a stop). */
+  async restart(name: AppName, env: Record<string, string> = {}): Promise<AppProcess> {
+    await this.app(name).stop();
+    const app = new AppProcess(name, PORTS[name], env).start();
+    this.apps.set(name, app);
+    return app.waitReady();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.apps.values()].map((app) => app.stop()));
+  }
+}
+
+export interface Answer<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function request<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: the text is the body
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T };
+}
+
+/** Polls until `until` holds, or fails with the last value seen. */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  until: (value: T) => boolean,
+  { timeoutMs = 20_000, intervalMs = 100, message = 'condition not met' }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (until(last)) return last;
+    await sleep(intervalMs);
+  }
+  throw new Error(`${message} within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A calendar date `days` from today (UTC), as the API takes it. */
+export function dayFromToday(days: number): string {
+  return new Date(Date.now() + days * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+}
+
+/** A location no other test uses, so that each test owns its inventory. */
+export function newLocation(): string {
+  return `loc-${randomUUID().slice(0, 8)}`;
+}
+
+export function newCustomer(): string {
+  return `customer-${randomUUID().slice(0, 8)}`;
+}
