@@ -4,7 +4,7 @@ import { CommonConfig, InvalidConfigError, validateConfig } from './config';
 class ExampleConfig extends CommonConfig {
   @IsInt()
   @Min(1)
-  EXAMPLE_PORT = 8080;
+  EXAMPLE_PORT: number = 8080;
 }
 
 describe('validateConfig', () => {

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AssignConfig } from '../apps/assign/src/assign.config';
+import { GatewayConfig } from '../apps/gateway/src/gateway.config';
+import { ManageConfig } from '../apps/manage/src/manage.config';
+import { RentalConfig } from '../apps/rental/src/rental.config';
+import { ViewConfig } from '../apps/view/src/view.config';
+
+const documented = new Map(
+  readFileSync(join(__dirname, '../.env.example'), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+);
+
+describe('.env.example', () => {
+  it.each([
+    ['gateway', GatewayConfig],
+    ['rental', RentalConfig],
+    ['manage', ManageConfig],
+    ['assign', AssignConfig],
+    ['view', ViewConfig],
+  ])('lists every variable %s reads, with its default', (_app, configClass) => {
+    for (const [name, value] of Object.entries(new configClass())) {
+      expect([name, documented.get(name)]).toEqual([name, String(value)]);
+    }
+  });
+});
