@@ -3,18 +3,26 @@
  * databases (*_e2e), their own RabbitMQ vhost and their own ports, so a running development
  * system is neither disturbed nor read.
  */
-export const E2E_VHOST = 'storage-rental-e2e';
+// E2E_SLOT=n gives a second test run on this machine its own ports, databases and vhost.
+const SLOT = Number(process.env.E2E_SLOT ?? 0);
+const SUFFIX = SLOT === 0 ? '' : String(SLOT);
+
+export const E2E_VHOST = `storage-rental-e2e${SUFFIX}`;
 
 export type AppName = 'gateway' | 'rental' | 'manage' | 'assign' | 'view';
 export const APPS: AppName[] = ['gateway', 'rental', 'manage', 'assign', 'view'];
 
-export const PORTS: Record<AppName, number> = { gateway: 18088, rental: 18081, manage: 18082, assign: 18083, view: 18084 };
+const BASE = 18000 + SLOT * 1000;
+export const PORTS: Record<AppName, number> = { gateway: BASE + 88, rental: BASE + 81, manage: BASE + 82, assign: BASE + 83, view: BASE + 84 };
+
+/** Ports for extra processes a test starts itself (a second assign, a spare gateway, a fake upstream). */
+export const SPARE_PORTS = [BASE + 91, BASE + 92, BASE + 93, BASE + 94, BASE + 95];
 
 export const E2E_DATABASES = {
-  rental: 'postgres://postgres@127.0.0.1:5432/rental_e2e',
-  manage: 'postgres://postgres@127.0.0.1:5432/manage_e2e',
-  view: 'postgres://postgres@127.0.0.1:5432/view_e2e',
-  assign: 'mysql://root@127.0.0.1:3306/assign_e2e',
+  rental: `postgres://postgres@127.0.0.1:5432/rental_e2e${SUFFIX}`,
+  manage: `postgres://postgres@127.0.0.1:5432/manage_e2e${SUFFIX}`,
+  view: `postgres://postgres@127.0.0.1:5432/view_e2e${SUFFIX}`,
+  assign: `mysql://root@127.0.0.1:3306/assign_e2e${SUFFIX}`,
 };
 
 export const E2E_ENV: Record<string, string> = {

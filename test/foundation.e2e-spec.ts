@@ -1,7 +1,7 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { APPS, PORTS } from './e2e-env';
+import { APPS, PORTS, SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, eventually, request } from './harness';
 import { RentalApi } from './rental-api';
 
@@ -86,7 +86,7 @@ describe('workspace foundation', () => {
     afterAll(() => new Promise((resolve) => slowApp?.close(resolve)));
 
     it('answers a JSON 502 when the app is down', async () => {
-      const gateway = new AppProcess('gateway', 18188, { GATEWAY_PORT: '18188', VIEW_URL: 'http://127.0.0.1:1' }).start();
+      const gateway = new AppProcess('gateway', SPARE_PORTS[0], { GATEWAY_PORT: String(SPARE_PORTS[0]), VIEW_URL: 'http://127.0.0.1:1' }).start();
       try {
         await gateway.waitReady();
         const answer = await request('GET', `${gateway.url}/rental-views/00000000-0000-4000-8000-000000000000`);
@@ -101,7 +101,7 @@ describe('workspace foundation', () => {
       slowApp = createServer((_req, res) => setTimeout(() => res.end('{}'), 3000));
       await new Promise<void>((resolve) => slowApp.listen(0, '127.0.0.1', resolve));
       const slowUrl = `http://127.0.0.1:${(slowApp.address() as AddressInfo).port}`;
-      const gateway = new AppProcess('gateway', 18188, { GATEWAY_PORT: '18188', VIEW_URL: slowUrl, UPSTREAM_TIMEOUT_MS: '300' }).start();
+      const gateway = new AppProcess('gateway', SPARE_PORTS[0], { GATEWAY_PORT: String(SPARE_PORTS[0]), VIEW_URL: slowUrl, UPSTREAM_TIMEOUT_MS: '300' }).start();
       try {
         await gateway.waitReady();
         const answer = await request('GET', `${gateway.url}/notifications?customerId=x`);

@@ -1,22 +1,43 @@
-import { Answer, dayFromToday, eventually, newCustomer, request } from './harness';
+import { Answer, dayFromToday, eventually, newCustomer, newLocation, request } from './harness';
+
+const UNITS_PER_SIZE_AT_DEFAULT_LOCATION = 25;
 
 /** The calls a customer and an operator make, through the gateway. */
 export class RentalApi {
+  private defaultLocation?: Promise<string>;
+
   constructor(private readonly gateway: string) {}
 
-  addUnits(location: string, size: string, count: number) {
-    return Promise.all(
+  /**
+   * A location of this test file's own, well stocked, for applications that name none: the seeded
+   * inventory is shared by every test file in a run, and earlier ones may have filled it.
+   */
+  location(): Promise<string> {
+    this.defaultLocation ??= (async () => {
+      const location = newLocation();
+      for (const size of ['S', 'M', 'L', 'XL']) await this.addUnits(location, size, UNITS_PER_SIZE_AT_DEFAULT_LOCATION);
+      return location;
+    })();
+    // A failed attempt (assign down at that moment) is not kept: the next caller tries again.
+    this.defaultLocation.catch(() => (this.defaultLocation = undefined));
+    return this.defaultLocation;
+  }
+
+  async addUnits(location: string, size: string, count: number): Promise<void> {
+    const answers = await Promise.all(
       Array.from({ length: count }, (_, i) =>
         request('POST', `${this.gateway}/storage-units`, { code: `${location}-${size}-${i + 1}`, location, size }),
       ),
     );
+    const failed = answers.filter((a) => a.status !== 201);
+    if (failed.length > 0) throw new Error(`could not stock ${location}: ${JSON.stringify(failed[0].body)}`);
   }
 
-  apply(overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Answer> {
+  async apply(overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Answer> {
     const body = {
       customerId: newCustomer(),
       phone: '+49 30 1234567',
-      location: 'berlin',
+      location: overrides.location ?? (await this.location()),
       size: 'M',
       startDate: dayFromToday(10),
       endDate: dayFromToday(20),

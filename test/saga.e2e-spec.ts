@@ -1,3 +1,4 @@
+import { SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, dayFromToday, eventually, newCustomer, newLocation, request } from './harness';
 import { RentalApi } from './rental-api';
 
@@ -123,7 +124,7 @@ describe('the rental saga, through the gateway', () => {
     await system.app('assign').stop();
     const applied = await Promise.all(Array.from({ length: 16 }, () => api.apply({ location, size: 'L' })));
     expect(applied.map((a) => a.status)).toEqual(Array(16).fill(201));
-    const second = new AppProcess('assign', 18093, { ASSIGN_PORT: '18093', AMQP_PREFETCH: '8' }).start();
+    const second = new AppProcess('assign', SPARE_PORTS[0], { ASSIGN_PORT: String(SPARE_PORTS[0]), AMQP_PREFETCH: '8' }).start();
     try {
       await Promise.all([system.restart('assign', { AMQP_PREFETCH: '8' }), second.waitReady()]);
       const outcomes = await Promise.all(applied.map((a) => api.settledView(a.body.id)));
@@ -137,7 +138,7 @@ describe('the rental saga, through the gateway', () => {
   it('returns the first rental for a repeated Idempotency-Key, and never makes a second', async () => {
     const customerId = newCustomer();
     const key = `key-${customerId}`;
-    const body = { customerId, location: 'berlin', size: 'S', startDate: dayFromToday(50), endDate: dayFromToday(51) };
+    const body = { customerId, location: await api.location(), size: 'S', startDate: dayFromToday(50), endDate: dayFromToday(51) };
     const answers = await Promise.all([1, 2, 3].map(() => api.apply(body, { 'idempotency-key': key })));
     const created = answers.filter((a) => a.status === 201);
     expect(created.length).toBeGreaterThanOrEqual(1);
@@ -225,7 +226,8 @@ describe('applying while manage is down', () => {
 
   it('answers 503 with Retry-After and leaves no active rental behind', async () => {
     const customerId = newCustomer();
-    const answer = await api.apply({ customerId }, { 'idempotency-key': `down-${customerId}` });
+    // No assign in this system, so no inventory to stock: any location will do.
+    const answer = await api.apply({ customerId, location: newLocation() }, { 'idempotency-key': `down-${customerId}` });
     expect(answer.status).toBe(503);
     expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(answer.body.message).toMatch(/try again/);

@@ -15,6 +15,10 @@ export class RentalConfig extends BrokerConfig {
   @IsInt() @Min(10) @Max(60_000)
   MANAGE_TIMEOUT_MS: number = 600;
 
+  /** Extra attempts after a timeout, network error or 5xx. Safe: manage is idempotent by rental id. */
+  @IsInt() @Min(0) @Max(5)
+  MANAGE_RETRIES: number = 1;
+
   /** Consecutive failed calls to manage that open the circuit breaker. */
   @IsInt() @Min(1) @Max(1000)
   BREAKER_THRESHOLD: number = 5;
@@ -30,6 +34,10 @@ export class RentalConfig extends BrokerConfig {
 
   @Matches(/^[A-Z]{3}$/, { message: '$property must be an ISO 4217 code such as EUR' })
   CURRENCY: string = 'EUR';
+
+  /** A rental still PENDING this long was left behind by a crash mid-application: it is abandoned. */
+  @IsInt() @Min(1000) @Max(3_600_000)
+  ABANDON_PENDING_AFTER_MS: number = 60_000;
 
   /** Longest rental period accepted, in days. */
   @IsInt() @Min(1) @Max(3650)

@@ -6,7 +6,10 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RentalConfig } from './rental.config';
 import { RENTAL_ENTITIES, RENTAL_MIGRATIONS } from './rental.schema';
-import { ManageClient } from './rentals/manage.client';
+import { ManageCircuitProbe } from './rentals/manage-circuit.probe';
+import { ManageClientModule } from './rentals/manage-client.module';
+import { PendingRentalsSweeper } from './rentals/pending-rentals.sweeper';
+import { Rental } from './rentals/rental.entity';
 import { RentalsConsumer } from './rentals/rentals.consumer';
 import { RentalsController } from './rentals/rentals.controller';
 import { RentalsService } from './rentals/rentals.service';
@@ -21,9 +24,11 @@ import { RentalsService } from './rentals/rentals.service';
     }),
     CorrelationModule.forRoot([transactionalPlugin()]),
     MessagingModule.forRoot('rental'),
-    HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
+    TypeOrmModule.forFeature([Rental]),
+    ManageClientModule,
+    HealthModule.forRoot([DatabaseProbe, BrokerProbe, ManageCircuitProbe], [ManageClientModule]),
   ],
   controllers: [RentalsController, RentalsConsumer],
-  providers: [RentalsService, ManageClient],
+  providers: [RentalsService, PendingRentalsSweeper],
 })
 export class RentalModule {}

@@ -1,6 +1,6 @@
 import { EventEnvelope, EventEnvelopeDto, EventType } from '@app/contracts';
 import { CORRELATION_HEADER, correlationIdFrom } from '@app/correlation';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { plainToInstance } from 'class-transformer';
@@ -11,10 +11,14 @@ import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
 import { DuplicateMessage, Inbox } from './inbox';
 import { Outbox } from './outbox';
+import { OutboxRelay } from './outbox-relay';
 import { queuesOf } from './queues';
 
 const ATTEMPT_HEADER = 'x-attempt';
+/** A retried message comes back with the retry queue's routing key; this keeps the one it was published with. */
+const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
 const REQUEUE_PAUSE_MS = 1000;
+const IN_FLIGHT_POLL_MS = 20;
 
 /**
  * What happens to every inbound message, in one place: restore its correlation id, validate it,
@@ -22,10 +26,12 @@ const REQUEUE_PAUSE_MS = 1000;
  * retry a failure with growing delays, and dead-letter what cannot succeed.
  */
 @Injectable()
-export class EventConsumer {
+export class EventConsumer implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventConsumer.name);
   private readonly queues: ReturnType<typeof queuesOf>;
   private inFlight = 0;
+  /** Where our messages come from, learnt from the first one: what we cancel to stop consuming. */
+  private delivery?: { channel: Channel; consumerTag: string };
 
   constructor(
     @Inject(APP_NAME) app: string,
@@ -34,15 +40,27 @@ export class EventConsumer {
     private readonly inbox: Inbox,
     private readonly broker: BrokerConnection,
     private readonly config: ConfigService<BrokerConfig, true>,
+    private readonly relay: OutboxRelay,
   ) {
     this.queues = queuesOf(app);
   }
 
-  get messagesInFlight(): number {
-    return this.inFlight;
+  /**
+   * Runs after the readiness drain (Terminus's hook comes first): stop taking messages, let those
+   * in hand finish and be acked, then publish what they wrote. Anything still unacked when the
+   * channel closes is redelivered to another consumer, and the inbox absorbs it if it was applied.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    // No delivery seen yet means nothing to cancel on our side: Nest closes the channel next.
+    await this.delivery?.channel.cancel(this.delivery.consumerTag).catch(() => undefined);
+    this.logger.log(`Stopped consuming; ${this.inFlight} message(s) in hand`);
+    const deadline = Date.now() + this.config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }) / 2;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
+    await this.relay.stop();
   }
 
   async consume(event: EventType, channel: Channel, message: ConsumeMessage, data: unknown, apply: () => Promise<void>): Promise<void> {
+    this.delivery ??= { channel, consumerTag: message.fields.consumerTag };
     this.inFlight += 1;
     try {
       await this.cls.run(async () => {
@@ -82,14 +100,20 @@ export class EventConsumer {
     }
     const delay = this.config.get('AMQP_RETRY_DELAY_MS', { infer: true }) * 2 ** (attempt - 1);
     this.logger.warn(`${event.type} ${message.properties.messageId} failed (attempt ${attempt} of ${maxAttempts}), retry in ${delay} ms: ${error.message}`);
-    await this.moveTo(channel, message, this.queues.retry, { [ATTEMPT_HEADER]: attempt + 1 }, String(delay));
+    await this.moveTo(
+      channel,
+      message,
+      this.queues.retry,
+      { [ATTEMPT_HEADER]: attempt + 1, [ORIGINAL_ROUTING_KEY_HEADER]: originalRoutingKey(message) },
+      String(delay),
+    );
   }
 
   private async deadLetter(channel: Channel, message: ConsumeMessage, reason: string) {
     this.logger.error(`Dead-lettered message ${message.properties.messageId ?? '(no id)'}: ${reason}`);
     await this.moveTo(channel, message, this.queues.dead, {
       'x-dead-letter-reason': reason.slice(0, 1000),
-      'x-original-routing-key': message.fields.routingKey,
+      [ORIGINAL_ROUTING_KEY_HEADER]: originalRoutingKey(message),
     });
   }
 
@@ -111,6 +135,10 @@ export class EventConsumer {
       channel.nack(message, false, true);
     }
   }
+}
+
+function originalRoutingKey(message: ConsumeMessage): string {
+  return (message.properties.headers?.[ORIGINAL_ROUTING_KEY_HEADER] as string | undefined) ?? message.fields.routingKey;
 }
 
 /** Why this message cannot be applied, or undefined when it is a valid envelope of `event`. */

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DataSource, In, LessThan } from 'typeorm';
 import { BrokerConnection } from './broker-connection';
@@ -16,7 +16,7 @@ const MAX_BACKOFF_MS = 5000;
  * relays of several replicas, which keeps one rental's events in the order they were written.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly batchSize: number;
   private readonly pollMs: number;
@@ -40,8 +40,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.loop = this.run();
   }
 
-  /** Stops the loop after one last pass, so that what was committed before shutdown goes out now. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * Stops the loop after one last pass, so that what was committed before shutdown goes out now.
+   * Called by EventConsumer once the messages in hand are done, since they write events too.
+   */
+  async stop(): Promise<void> {
     this.running = false;
     this.wake();
     await this.loop;

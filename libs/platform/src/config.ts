@@ -21,6 +21,12 @@ export class CommonConfig {
   @Min(0)
   @Max(120_000)
   SHUTDOWN_DRAIN_MS: number = 2000;
+
+  /** After the drain, how long closing may take (in-flight work, final flush) before the process gives up and exits 1. */
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  SHUTDOWN_TIMEOUT_MS: number = 10_000;
 }
 
 export class InvalidConfigError extends Error {}

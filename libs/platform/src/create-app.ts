@@ -4,21 +4,31 @@ import { NestApplicationContext, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CommonConfig } from './config';
 import { DomainErrorFilter } from './domain-errors';
+import { acceptJsonBodiesOnly } from './json-body.parser';
 
 /** Requests larger than this are refused with 413 before any of our code runs. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
-/** The HTTP side every app shares: Fastify, logging, validation, error mapping, signal handling. */
-export async function createHttpApp(module: Type<unknown> | DynamicModule, name: string, config: CommonConfig): Promise<NestFastifyApplication> {
+/**
+ * The HTTP side every app shares: Fastify, logging, validation, error mapping, signal handling.
+ * `parseBodies: false` is for the gateway, whose proxy passes bodies through as they came.
+ */
+export async function createHttpApp(
+  module: Type<unknown> | DynamicModule,
+  name: string,
+  config: CommonConfig,
+  { parseBodies = true }: { parseBodies?: boolean } = {},
+): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
-    { bufferLogs: true },
+    { bufferLogs: true, bodyParser: false },
   );
+  if (parseBodies) acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
   app.useLogger(new CorrelationLogger(name, { json: config.LOG_FORMAT === 'json' }));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new DomainErrorFilter());
-  closeOnSignals(app);
+  closeOnSignals(app, config.SHUTDOWN_DRAIN_MS + config.SHUTDOWN_TIMEOUT_MS);
   return app;
 }
 
@@ -26,11 +36,15 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, name:
  * Nest's own shutdown hooks re-raise the signal, so the process dies by SIGTERM (exit 143). An
  * orderly stop should exit 0, so we close the app ourselves and say how it went.
  */
-function closeOnSignals(app: NestFastifyApplication): void {
+function closeOnSignals(app: NestFastifyApplication, limitMs: number): void {
   const logger = new Logger('Shutdown');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal} received: draining, then closing`);
+      setTimeout(() => {
+        logger.error(`Still not closed after ${limitMs} ms: exiting anyway`);
+        process.exit(1);
+      }, limitMs).unref();
       // The public type hides close(signal); Terminus only holds the drain window when it sees SIGTERM.
       (app as unknown as NestApplicationContext).close(signal).then(
         () => process.exit(0),

@@ -1,42 +1,95 @@
 import { CORRELATION_HEADER } from '@app/correlation';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CircuitState, ConsecutiveBreaker, IPolicy, TimeoutStrategy, circuitBreaker, handleAll, timeout, wrap } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  ConstantBackoff,
+  IPolicy,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleAll,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+} from 'cockatiel';
 import { ClsService } from 'nestjs-cls';
 import { RentalConfig } from '../rental.config';
 import { Rental } from './rental.entity';
 
 /** manage answered, but not with an accepted allocation. */
-export class AllocationRefusedError extends Error {}
+export class AllocationRefusedError extends Error {
+  constructor(
+    readonly status: number,
+    body: string,
+  ) {
+    super(`manage answered ${status}: ${body.slice(0, 200)}`);
+  }
+}
+
+/** Worth another attempt: manage may answer next time. An open circuit or a 4xx will not change. */
+function isRetryable(error: Error): boolean {
+  if (error instanceof BrokenCircuitError) return false;
+  return !(error instanceof AllocationRefusedError && error.status < 500);
+}
+
+const RETRY_PAUSE_MS = 50;
 
 /**
- * rental's synchronous call to manage. Every call passes a timeout and a circuit breaker, so a slow
- * or dead manage costs callers at most the timeout, and once the breaker opens, nothing at all.
+ * rental's synchronous call to manage. Every attempt has a timeout; the circuit breaker counts
+ * failed attempts, so a slow or dead manage costs callers at most (retries + 1) timeouts, and once
+ * the breaker opens, nothing at all. Retrying is safe because manage is idempotent by rental id.
  */
 @Injectable()
 export class ManageClient {
   private readonly logger = new Logger(ManageClient.name);
   private readonly baseUrl: string;
+  private readonly halfOpenAfterMs: number;
   private readonly breaker;
   private readonly policy: IPolicy;
+  private openedAt = 0;
 
   constructor(
     config: ConfigService<RentalConfig, true>,
     private readonly cls: ClsService,
   ) {
     this.baseUrl = config.get('MANAGE_URL', { infer: true });
+    this.halfOpenAfterMs = config.get('BREAKER_HALF_OPEN_AFTER_MS', { infer: true });
     this.breaker = circuitBreaker(handleAll, {
-      halfOpenAfter: config.get('BREAKER_HALF_OPEN_AFTER_MS', { infer: true }),
+      halfOpenAfter: this.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(config.get('BREAKER_THRESHOLD', { infer: true })),
     });
-    this.breaker.onBreak(() => this.logger.warn('Circuit to manage opened: answering 503 without calling it'));
+    this.breaker.onBreak(() => {
+      this.openedAt = Date.now();
+      this.logger.warn('Circuit to manage opened: answering 503 without calling it');
+    });
     this.breaker.onHalfOpen(() => this.logger.log('Circuit to manage half-open: trying one call'));
     this.breaker.onReset(() => this.logger.log('Circuit to manage closed: manage answers again'));
-    this.policy = wrap(this.breaker, timeout(config.get('MANAGE_TIMEOUT_MS', { infer: true }), TimeoutStrategy.Aggressive));
+    const retries = retry(handleWhen(isRetryable), {
+      maxAttempts: config.get('MANAGE_RETRIES', { infer: true }),
+      backoff: new ConstantBackoff(RETRY_PAUSE_MS),
+    });
+    retries.onRetry(({ attempt }) => this.logger.warn(`Retrying the allocation request (attempt ${attempt + 1})`));
+    this.policy = wrap(retries, this.breaker, timeout(config.get('MANAGE_TIMEOUT_MS', { infer: true }), TimeoutStrategy.Aggressive));
   }
 
-  get circuitState(): CircuitState {
-    return this.breaker.state;
+  /**
+   * True while the open circuit would refuse a call anyway, so callers can answer before doing
+   * any work. Not simply "state is Open": cockatiel moves to half-open only when a call is tried
+   * after halfOpenAfter, so once that time is up we must let a call through.
+   */
+  get refusesCalls(): boolean {
+    return this.breaker.state === CircuitState.Open && Date.now() - this.openedAt < this.halfOpenAfterMs;
+  }
+
+  get retryAfterSeconds(): number {
+    return this.refusesCalls ? Math.max(1, Math.ceil((this.openedAt + this.halfOpenAfterMs - Date.now()) / 1000)) : 1;
+  }
+
+  get circuitStateName(): 'closed' | 'open' | 'half-open' | 'isolated' {
+    return (['closed', 'open', 'half-open', 'isolated'] as const)[this.breaker.state];
   }
 
   async requestAllocation(rental: Rental): Promise<void> {
@@ -56,7 +109,7 @@ export class ManageClient {
       });
       const body = await response.text();
       if (response.status !== 200 && response.status !== 201) {
-        throw new AllocationRefusedError(`manage answered ${response.status}: ${body.slice(0, 200)}`);
+        throw new AllocationRefusedError(response.status, body);
       }
     });
   }

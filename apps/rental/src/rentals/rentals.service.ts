@@ -12,7 +12,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { BrokenCircuitError, CircuitState } from 'cockatiel';
+import { BrokenCircuitError } from 'cockatiel';
 import { createHash, randomUUID } from 'node:crypto';
 import { RentalConfig } from '../rental.config';
 import { ApplyRentalDto } from './apply-rental.dto';
@@ -32,7 +32,6 @@ export class RentalsService {
   private readonly rates: DailyRates;
   private readonly currency: string;
   private readonly maxDays: number;
-  private readonly breakerRetryAfterSeconds: number;
 
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
@@ -48,7 +47,6 @@ export class RentalsService {
     };
     this.currency = config.get('CURRENCY', { infer: true });
     this.maxDays = config.get('MAX_RENTAL_DAYS', { infer: true });
-    this.breakerRetryAfterSeconds = Math.ceil(config.get('BREAKER_HALF_OPEN_AFTER_MS', { infer: true }) / 1000);
   }
 
   private get rentals() {
@@ -62,7 +60,7 @@ export class RentalsService {
   async apply(dto: ApplyRentalDto, idempotencyKey?: string): Promise<Rental> {
     const problem = periodProblem(dto.startDate, dto.endDate, new Date().toISOString().slice(0, 10), this.maxDays);
     if (problem) throw new InvalidInputError(problem.field, problem.message);
-    if (this.manage.circuitState === CircuitState.Open) throw this.unavailable('manage is not answering');
+    if (this.manage.refusesCalls) throw this.unavailable('manage is not answering');
 
     const requestHash = createHash('sha256').update(JSON.stringify([dto.customerId, dto.phone, dto.location, dto.size, dto.startDate, dto.endDate])).digest('hex');
     const earlier = idempotencyKey ? await this.rentals.findOneBy({ customerId: dto.customerId, idempotencyKey }) : null;
@@ -91,7 +89,8 @@ export class RentalsService {
     try {
       await this.manage.requestAllocation(rental);
     } catch (error) {
-      if (await this.abandon(rental.id, error as Error)) {
+      this.logger.warn(`Allocation request for rental ${rental.id} failed: ${(error as Error).message}`);
+      if (await this.abandonIfPending(rental.id, (error as Error).message)) {
         throw this.unavailable(error instanceof BrokenCircuitError ? 'manage is not answering' : 'the allocation request did not go through');
       }
       // The outcome overtook manage's late answer: the request did arrive, so the application stands.
@@ -119,32 +118,43 @@ export class RentalsService {
     });
   }
 
-  /** Runs inside the consumer's transaction. */
+  /**
+   * Runs inside the consumer's transaction. An outcome for a rental still PENDING proves manage
+   * had the request, so the application stands; whichever of this and accept() moves the rental
+   * out of PENDING (the row lock lets only one) publishes RentalRequested.
+   */
   async recordOutcome(id: string, next: (status: RentalStatus) => RentalStatus, fields: Partial<Rental>): Promise<void> {
     const rental = await this.lock(id);
     if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
     const status = next(rental.status);
-    if (status !== rental.status) await this.rentals.update({ id }, { ...fields, status });
+    if (status === rental.status) return;
+    await this.rentals.update({ id }, { ...fields, status });
+    if (rental.status === 'PENDING') await this.publishRequested(rental);
   }
 
   private async accept(id: string): Promise<Rental> {
     return this.outbox.inTransaction(async () => {
       const rental = await this.lock(id);
       if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
+      if (rental.status !== 'PENDING') return rental; // the outcome came first and published it
       rental.status = afterAccepted(rental.status);
       await this.rentals.update({ id }, { status: rental.status });
-      await this.outbox.add(RentalRequested, {
-        rentalId: rental.id,
-        customerId: rental.customerId,
-        phone: rental.phone,
-        location: rental.location,
-        size: rental.size,
-        startDate: rental.startDate,
-        endDate: rental.endDate,
-        costCents: rental.costCents,
-        currency: rental.currency,
-      });
+      await this.publishRequested(rental);
       return rental;
+    });
+  }
+
+  private publishRequested(rental: Rental) {
+    return this.outbox.add(RentalRequested, {
+      rentalId: rental.id,
+      customerId: rental.customerId,
+      phone: rental.phone,
+      location: rental.location,
+      size: rental.size,
+      startDate: rental.startDate,
+      endDate: rental.endDate,
+      costCents: rental.costCents,
+      currency: rental.currency,
     });
   }
 
@@ -153,15 +163,12 @@ export class RentalsService {
    * application is abandoned; it cancels the allocation or refuses it later. Returns false when
    * the rental is no longer PENDING, because an outcome for it has already arrived.
    */
-  private async abandon(id: string, cause: Error): Promise<boolean> {
-    this.logger.warn(`Allocation request for rental ${id} failed: ${cause.message}`);
+  async abandonIfPending(id: string, why: string): Promise<boolean> {
+    const reason = why.slice(0, 200);
     return this.outbox.inTransaction(async () => {
-      const { affected } = await this.rentals.update(
-        { id, status: 'PENDING' },
-        { status: 'ABANDONED', idempotencyKey: null, reason: cause.message.slice(0, 200) },
-      );
+      const { affected } = await this.rentals.update({ id, status: 'PENDING' }, { status: 'ABANDONED', idempotencyKey: null, reason });
       if (!affected) return false;
-      await this.outbox.add(RentalAbandoned, { rentalId: id, reason: cause.message.slice(0, 200) });
+      await this.outbox.add(RentalAbandoned, { rentalId: id, reason });
       return true;
     });
   }
@@ -177,8 +184,10 @@ export class RentalsService {
   }
 
   private unavailable(why: string): AllocationUnavailableError {
-    const retryAfter = this.manage.circuitState === CircuitState.Open ? this.breakerRetryAfterSeconds : 1;
-    return new AllocationUnavailableError(`Rental applications cannot be taken right now (${why}); please try again shortly`, retryAfter);
+    return new AllocationUnavailableError(
+      `Rental applications cannot be taken right now (${why}); please try again shortly`,
+      this.manage.retryAfterSeconds,
+    );
   }
 
   private lock(id: string): Promise<Rental | null> {

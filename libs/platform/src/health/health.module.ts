@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { CommonConfig } from '../config';
@@ -7,10 +7,12 @@ import { READINESS_PROBES, ReadinessProbe } from './readiness-probe';
 
 @Module({})
 export class HealthModule {
-  static forRoot(probes: Type<ReadinessProbe>[]): DynamicModule {
+  /** `imports`: modules that provide what the probes inject, beyond the global ones. */
+  static forRoot(probes: Type<ReadinessProbe>[], imports: ModuleMetadata['imports'] = []): DynamicModule {
     return {
       module: HealthModule,
       imports: [
+        ...imports,
         TerminusModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService<CommonConfig, true>) => ({

@@ -1,0 +1,244 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { activeAssignments, countDoubleBookings, queryPostgres } from './e2e-databases';
+import { SPARE_PORTS } from './e2e-env';
+import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newLocation, percentile, request, sleep } from './harness';
+import { RentalApi } from './rental-api';
+
+describe('fault isolation and no lost data', () => {
+  let system: TestSystem;
+  let api: RentalApi;
+
+  beforeAll(async () => {
+    system = await TestSystem.start({ env: { BREAKER_HALF_OPEN_AFTER_MS: '1000', ABANDON_PENDING_AFTER_MS: '1500' } });
+    api = new RentalApi(system.gateway);
+  });
+
+  afterAll(() => system.stop());
+
+  it('accepts applications while assign is down and confirms them once it is back', async () => {
+    const location = newLocation();
+    await api.addUnits(location, 'M', 3);
+    await system.app('assign').stop();
+    const applied = await Promise.all([1, 2, 3].map(() => api.apply({ location })));
+    expect(applied.map((a) => a.status)).toEqual([201, 201, 201]);
+    await sleep(500);
+    for (const a of applied) expect((await api.view(a.body.id)).body.status).toBe('REQUESTED');
+
+    await system.restart('assign');
+    for (const a of applied) await api.viewWithStatus(a.body.id, 'CONFIRMED');
+  });
+
+  it('answers 503 fast while manage is down, opens the breaker, and recovers by itself', async () => {
+    await system.app('manage').stop();
+    const answers: { answer: Awaited<ReturnType<RentalApi['apply']>>; ms: number }[] = [];
+    for (let i = 0; i < 8; i++) {
+      const started = Date.now();
+      answers.push({ answer: await api.apply(), ms: Date.now() - started });
+    }
+    for (const { answer } of answers) {
+      expect(answer.status).toBe(503);
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    const health = await request('GET', `${system.app('rental').url}/health`);
+    expect(health.status).toBe(200);
+    expect(health.body.details.manageCircuit.state).toBe('open');
+    // With the circuit open, rental answers without calling manage or touching its database.
+    expect(answers.at(-1)!.ms).toBeLessThan(50);
+
+    await system.restart('manage');
+    const recovered = await eventually(() => api.apply(), (a) => a.status === 201, { timeoutMs: 15_000, intervalMs: 300 });
+    await api.viewWithStatus(recovered.body.id, 'CONFIRMED');
+    expect((await request('GET', `${system.app('rental').url}/health`)).body.details.manageCircuit.state).toBe('closed');
+  });
+
+  it('fails fast when manage hangs under concurrent load, piles nothing up, and cleans up after itself', async () => {
+    const location = newLocation();
+    await api.addUnits(location, 'S', 5);
+    const manage = system.app('manage');
+    process.kill(manage.pid!, 'SIGSTOP'); // accepts connections, answers nothing: slower than any timeout
+    let timings: { status: number; ms: number; id?: string }[] = [];
+    try {
+      timings = await inPool(200, 50, async () => {
+        const started = Date.now();
+        const answer = await api.apply({ location, size: 'S' });
+        return { status: answer.status, ms: Date.now() - started, id: answer.body?.id };
+      });
+    } finally {
+      process.kill(manage.pid!, 'SIGCONT');
+    }
+    expect(timings.every((t) => t.status === 503)).toBe(true);
+    // Only the first wave of callers waits out the timeout (600 ms, and one retry); once the breaker
+    // opens, the rest are refused without waiting for manage. Nobody waits longer than two timeouts.
+    const waited = timings.filter((t) => t.ms >= 600).length;
+    expect(waited).toBeLessThanOrEqual(60);
+    expect(percentile(timings.map((t) => t.ms), 99)).toBeLessThan(2 * 600 + 500);
+
+    // Requests that did reach the frozen manage are handled when it wakes up; rental had abandoned
+    // them, so manage must cancel those allocations: no unit stays held for a rental nobody has.
+    await eventually(
+      () => queryPostgres<{ status: string }>('manage', 'SELECT status FROM allocation WHERE location = $1', [location]),
+      (rows) => rows.every((r) => ['CANCELLED', 'RELEASED'].includes(r.status)),
+      { timeoutMs: 30_000, message: 'abandoned allocations were not cancelled' },
+    );
+    await eventually(() => activeAssignments(location), (rows) => rows.length === 0, { timeoutMs: 30_000 });
+    expect(await queryPostgres('rental', "SELECT id FROM rental WHERE location = $1 AND status NOT IN ('ABANDONED')", [location])).toEqual([]);
+
+    const recovered = await eventually(() => api.apply({ location, size: 'S' }), (a) => a.status === 201, { timeoutMs: 15_000, intervalMs: 300 });
+    await api.viewWithStatus(recovered.body.id, 'CONFIRMED');
+  });
+
+  it('abandons an application left PENDING by a crash, and manage refuses its request if it comes late', async () => {
+    // What a rental process killed between saving the rental and hearing from manage leaves behind.
+    const rentalId = randomUUID();
+    const location = newLocation();
+    await queryPostgres(
+      'rental',
+      `INSERT INTO rental (id, customer_id, phone, location, size, start_date, end_date, cost_cents, currency, status, request_hash)
+       VALUES ($1, 'crashed', '+4930123', $2, 'S', $3, $4, 150, 'EUR', 'PENDING', repeat('0', 64))`,
+      [rentalId, location, dayFromToday(3), dayFromToday(3)],
+    );
+    await eventually(() => api.rental(rentalId), (a) => a.body.status === 'ABANDONED', { timeoutMs: 15_000 });
+    // manage heard RentalAbandoned and keeps a tombstone: the request, should it still arrive, is refused.
+    await eventually(() => api.allocation(rentalId), (a) => a.body.status === 'CANCELLED');
+    const late = await request('POST', `${system.app('manage').url}/allocations`, {
+      rentalId, customerId: 'crashed', location, size: 'S', startDate: dayFromToday(3), endDate: dayFromToday(3),
+    });
+    expect(late.status).toBe(409);
+  });
+
+  it('keeps an application whose outcome arrives before manage’s answer, and tells the read model', async () => {
+    const location = newLocation();
+    await api.addUnits(location, 'S', 1);
+    // The rental is still PENDING when the outcome arrives (rental has not yet heard manage's 201).
+    const rentalId = randomUUID();
+    await queryPostgres(
+      'rental',
+      `INSERT INTO rental (id, customer_id, phone, location, size, start_date, end_date, cost_cents, currency, status, request_hash)
+       VALUES ($1, 'overtaken', '+4930123', $2, 'S', $3, $4, 150, 'EUR', 'PENDING', repeat('0', 64))`,
+      [rentalId, location, dayFromToday(4), dayFromToday(4)],
+    );
+    const allocation = await request('POST', `${system.app('manage').url}/allocations`, {
+      rentalId, customerId: 'overtaken', location, size: 'S', startDate: dayFromToday(4), endDate: dayFromToday(4),
+    });
+    expect(allocation.status).toBe(201);
+    await eventually(() => api.rental(rentalId), (a) => a.body.status === 'CONFIRMED');
+    const view = await api.viewWithStatus(rentalId, 'CONFIRMED');
+    expect(view.customerId).toBe('overtaken');
+    expect(view.history.filter((e: { type: string }) => e.type === 'RentalRequested')).toHaveLength(1);
+  });
+
+  it('applies every message exactly once when a consumer is killed mid-processing', async () => {
+    const location = newLocation();
+    await api.addUnits(location, 'M', 40);
+    await system.app('assign').stop();
+    const applied = await inPool(40, 10, () => api.apply({ location }));
+    expect(applied.filter((a) => a.status !== 201)).toEqual([]);
+    const ids = applied.map((a) => a.body.id);
+    // assign starts on a full queue and is killed -9 while it works through it.
+    const assign = new AppProcess('assign', system.app('assign').port, { AMQP_PREFETCH: '10' }).start();
+    await eventually(async () => (await activeAssignments(location)).length, (n) => n >= 3, { intervalMs: 10 });
+    await assign.kill();
+    expect((await activeAssignments(location)).length).toBeLessThan(40);
+
+    await system.restart('assign');
+    const views = await Promise.all(ids.map((id) => api.viewWithStatus(id, 'CONFIRMED', 60_000)));
+    const units = views.map((v) => v.unitCode);
+    expect(new Set(units).size).toBe(40);
+    for (const view of views) {
+      expect(view.history.filter((e: { type: string }) => e.type === 'StorageAssigned')).toHaveLength(1);
+    }
+    expect(await activeAssignments(location)).toHaveLength(40);
+    expect(await countDoubleBookings()).toBe(0);
+  });
+
+  it('on SIGTERM turns readiness 503 at once, keeps serving while draining, then exits 0', async () => {
+    const manage = await system.restart('manage', { SHUTDOWN_DRAIN_MS: '1500' });
+    try {
+      process.kill(manage.pid!, 'SIGTERM');
+      await sleep(100);
+      expect((await request('GET', `${manage.url}/health/ready`)).status).toBe(503);
+      expect((await request('GET', `${manage.url}/health/live`)).status).toBe(200);
+      expect((await request('GET', `${manage.url}/allocations/${randomUUID()}`)).status).toBe(404);
+      expect(await manage.waitForExit()).toBe(0);
+      const log = manage.output.join('\n');
+      expect(log.indexOf('Awaiting 1500ms before shutdown')).toBeGreaterThan(-1);
+      expect(log.indexOf('Stopped consuming')).toBeGreaterThan(log.indexOf('Awaiting 1500ms'));
+    } finally {
+      await system.restart('manage');
+    }
+  });
+
+  it('loses no request when one of two rental instances is stopped under load', async () => {
+    const second = new AppProcess('rental', SPARE_PORTS[1], { RENTAL_PORT: String(SPARE_PORTS[1]) }).start();
+    await second.waitReady();
+    const first = await system.restart('rental', { SHUTDOWN_DRAIN_MS: '1000' });
+    const instances = [first, second];
+    // What a Kubernetes Service does: send traffic only to instances whose readiness says 200.
+    const ready = new Map(instances.map((i) => [i, true]));
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        for (const instance of instances) {
+          ready.set(instance, (await request('GET', `${instance.url}/health/ready`).catch(() => ({ status: 0 }))).status === 200);
+        }
+        await sleep(50);
+      }
+    })();
+
+    const location = newLocation();
+    await api.addUnits(location, 'S', 1);
+    let turn = 0;
+    const deadline = Date.now() + 3000;
+    let stopped: Promise<number | null> | undefined;
+    const statuses = await inPool(10, 10, async () => {
+      const seen: number[] = [];
+      while (Date.now() < deadline) {
+        if (!stopped && Date.now() > deadline - 2000) stopped = first.stop('SIGTERM');
+        const candidates = instances.filter((i) => ready.get(i));
+        const target = candidates[turn++ % candidates.length];
+        const answer = await request('POST', `${target.url}/rentals`, {
+          customerId: 'rolling', phone: '+4930123', location, size: 'S', startDate: dayFromToday(5), endDate: dayFromToday(5),
+        });
+        seen.push(answer.status);
+      }
+      return seen;
+    });
+    polling = false;
+    await poller;
+    const exitCode = await stopped;
+    await second.stop();
+    await system.restart('rental');
+    const all = statuses.flat();
+    expect(all.length).toBeGreaterThan(50);
+    expect(all.filter((s) => s !== 201)).toEqual([]);
+    expect(exitCode).toBe(0);
+  });
+
+  describe('when RabbitMQ restarts in the middle of a burst', () => {
+    afterAll(() => execFileSync('bash', ['scripts/ensure-services.sh'], { stdio: 'pipe' }));
+
+    it('loses no application, confirms exactly as many as there are units, and double-books none', async () => {
+      const location = newLocation();
+      await api.addUnits(location, 'M', 20);
+      let restarted: Promise<void> | undefined;
+      const answers = await inPool(200, 20, async (i) => {
+        if (i === 60) {
+          restarted = (async () => {
+            execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'pipe' });
+            await sleep(2000);
+            execFileSync('rabbitmqctl', ['start_app'], { stdio: 'pipe' });
+          })();
+        }
+        return api.apply({ location, startDate: dayFromToday(40), endDate: dayFromToday(45) });
+      });
+      await restarted;
+      expect(answers.filter((a) => a.status !== 201).map((a) => a.status)).toEqual([]);
+
+      const outcomes = await Promise.all(answers.map((a) => api.settledView(a.body.id, 120_000)));
+      expect(outcomes.filter((v) => v.status === 'CONFIRMED')).toHaveLength(20);
+      expect(outcomes.filter((v) => v.status === 'REJECTED')).toHaveLength(180);
+      expect(await countDoubleBookings()).toBe(0);
+    });
+  });
+});
