@@ -5,7 +5,7 @@ import { registerProxyRoutes } from './proxy-routes';
 
 async function main() {
   const config = exitOnInvalidConfig(GatewayConfig);
-  const app = await createHttpApp(GatewayModule, 'gateway', config);
+  const app = await createHttpApp(GatewayModule, 'gateway', config, { parseBodies: false });
   await registerProxyRoutes(app, config);
   await app.listen(config.GATEWAY_PORT, config.HOST);
 }

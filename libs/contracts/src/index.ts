@@ -1,4 +1,5 @@
 export * from './calendar-date';
 export * from './envelope';
 export * from './events';
+export * from './plain-text';
 export * from './storage-size';

@@ -5,3 +5,4 @@ export * from './domain-errors';
 export * from './health/database.probe';
 export * from './health/health.module';
 export * from './health/readiness-probe';
+export * from './uuid-param';

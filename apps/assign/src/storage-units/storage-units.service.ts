@@ -20,7 +20,9 @@ export class StorageUnitsService implements OnApplicationBootstrap {
   ) {}
 
   list(query: ListStorageUnitsQuery): Promise<StorageUnit[]> {
-    return this.units.find({ where: { location: query.location, size: query.size }, order: { id: 'ASC' } });
+    // Only the filters given: TypeORM refuses `undefined` in a where condition.
+    const where = { ...(query.location && { location: query.location }), ...(query.size && { size: query.size }) };
+    return this.units.find({ where, order: { id: 'ASC' } });
   }
 
   async add(dto: AddStorageUnitDto): Promise<StorageUnit> {

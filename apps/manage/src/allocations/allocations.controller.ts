@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { UuidParam } from '@app/platform';
+import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AllocationsService } from './allocations.service';
 import { RequestAllocationDto } from './request-allocation.dto';
@@ -16,7 +17,7 @@ export class AllocationsController {
   }
 
   @Get(':rentalId')
-  find(@Param('rentalId', ParseUUIDPipe) rentalId: string) {
+  find(@UuidParam('rentalId') rentalId: string) {
     return this.allocations.find(rentalId);
   }
 }

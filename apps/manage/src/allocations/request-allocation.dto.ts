@@ -1,16 +1,14 @@
-import { IsCalendarDate, STORAGE_SIZES, StorageSize } from '@app/contracts';
-import { IsIn, IsString, IsUUID, Length } from 'class-validator';
+import { IsCalendarDate, IsPlainText, STORAGE_SIZES, StorageSize } from '@app/contracts';
+import { IsIn, IsUUID } from 'class-validator';
 
 export class RequestAllocationDto {
   @IsUUID()
   rentalId!: string;
 
-  @IsString()
-  @Length(1, 64)
+  @IsPlainText(1, 64)
   customerId!: string;
 
-  @IsString()
-  @Length(1, 64)
+  @IsPlainText(1, 64)
   location!: string;
 
   @IsIn(STORAGE_SIZES)

@@ -1,9 +1,8 @@
-import { IsCalendarDate, STORAGE_SIZES, StorageSize } from '@app/contracts';
-import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { IsCalendarDate, IsPlainText, STORAGE_SIZES, StorageSize } from '@app/contracts';
+import { IsIn, IsString, Matches } from 'class-validator';
 
 export class ApplyRentalDto {
-  @IsString()
-  @Length(1, 64)
+  @IsPlainText(1, 64)
   customerId!: string;
 
   @IsString()

@@ -1,4 +1,5 @@
-import { BadRequestException, Body, Controller, Delete, Get, Headers, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { UuidParam } from '@app/platform';
+import { BadRequestException, Body, Controller, Delete, Get, Headers, Post } from '@nestjs/common';
 import { ApplyRentalDto } from './apply-rental.dto';
 import { toRentalResponse } from './rental-response.dto';
 import { RentalsService } from './rentals.service';
@@ -18,12 +19,12 @@ export class RentalsController {
   }
 
   @Get(':id')
-  async find(@Param('id', ParseUUIDPipe) id: string) {
+  async find(@UuidParam('id') id: string) {
     return toRentalResponse(await this.rentals.find(id));
   }
 
   @Delete(':id')
-  async cancel(@Param('id', ParseUUIDPipe) id: string) {
+  async cancel(@UuidParam('id') id: string) {
     return toRentalResponse(await this.rentals.cancel(id));
   }
 }

@@ -1,4 +1,5 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { UuidParam } from '@app/platform';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ListByCustomerQuery } from '../list-by-customer.query';
 import { RentalViewsService } from './rental-views.service';
 
@@ -12,7 +13,7 @@ export class RentalViewsController {
   }
 
   @Get(':id')
-  find(@Param('id', ParseUUIDPipe) id: string) {
+  find(@UuidParam('id') id: string) {
     return this.views.find(id);
   }
 }
