@@ -1,0 +1,293 @@
+import { ChannelModel, ConfirmChannel, MessagePropertyHeaders, Options, connect } from 'amqplib';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { E2E_ENV } from './e2e-env';
+import { TestSystem, dayFromToday, eventually, newCustomer, newLocation, request } from './harness';
+import { RentalApi } from './rental-api';
+
+/** Few, fast attempts, so that a failing handler reaches the dead-letter queue within a second. */
+const ENV = { AMQP_MAX_ATTEMPTS: '2', AMQP_RETRY_DELAY_MS: '100' };
+const EXCHANGE = 'storage-rental';
+
+interface Letter {
+  messageId?: string;
+  headers: MessagePropertyHeaders;
+  body: string;
+}
+
+interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The operator command, the way an operator runs it, against the e2e vhost. */
+function deadLetters(...args: string[]): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile('npm', ['run', '--silent', 'dead-letters', '--', ...args], { env: { ...process.env, ...E2E_ENV } }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function envelope(type: string, version: number, payload: object, id = randomUUID()) {
+  return { id, type, version, occurredAt: new Date().toISOString(), correlationId: `dead-letters-${id}`, payload };
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function lineWith(output: string, text: string): string | undefined {
+  return output.split('\n').find((line) => line.includes(text));
+}
+
+describe('poison messages, retries and dead letters', () => {
+  let system: TestSystem;
+  let api: RentalApi;
+  let broker: ChannelModel;
+  let channel: ConfirmChannel;
+
+  /** Publishes to the exchange like an app's relay does, and waits for the broker's confirm. */
+  async function publish(routingKey: string, body: string | object, options: Options.Publish = {}): Promise<void> {
+    const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const meta = typeof body === 'string' ? {} : { messageId: (body as { id: string }).id, type: (body as { type: string }).type };
+    channel.publish(EXCHANGE, routingKey, content, { persistent: true, contentType: 'application/json', ...meta, ...options });
+    await channel.waitForConfirms();
+  }
+
+  /** Everything in a queue, in order, left in place: taken unacknowledged, then all requeued. */
+  async function peek(queue: string): Promise<Letter[]> {
+    const reader = await broker.createChannel();
+    const letters: Letter[] = [];
+    try {
+      for (let message = await reader.get(queue); message; message = await reader.get(queue)) {
+        letters.push({ messageId: message.properties.messageId, headers: message.properties.headers ?? {}, body: message.content.toString() });
+      }
+    } finally {
+      reader.nackAll(true);
+      await reader.close();
+    }
+    return letters;
+  }
+
+  function linesOf(app: 'manage' | 'view', ...texts: string[]): string[] {
+    return system.app(app).output.filter((line) => texts.every((text) => line.includes(text)));
+  }
+
+  beforeAll(async () => {
+    system = await TestSystem.start({ env: ENV });
+    api = new RentalApi(system.gateway);
+    broker = await connect(E2E_ENV.AMQP_URL);
+    channel = await broker.createConfirmChannel();
+    // One rental end to end: every consumer is bound and running before we publish by hand.
+    const applied = await api.apply();
+    await api.viewWithStatus(applied.body.id, 'CONFIRMED');
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+    await system?.stop();
+  });
+
+  it('dead-letters a body that is not JSON, an invalid payload and an unknown version at once, and keeps consuming', async () => {
+    const notJson = randomUUID();
+    const invalid = envelope('StorageAssigned', 1, { rentalId: 'not-a-uuid', unitCode: 'X-1' });
+    const unknownVersion = envelope('StorageAssigned', 9, { rentalId: randomUUID(), unitCode: 'X-1' });
+    await publish('storage.assigned.v1', '{"id": "this is not JSON', { messageId: notJson, type: 'StorageAssigned' });
+    await publish('storage.assigned.v1', invalid);
+    await publish('storage.assigned.v1', unknownVersion);
+    const ids: string[] = [notJson, invalid.id, unknownVersion.id];
+
+    // rental, manage and view all bind storage.assigned.v1: each gets its own copy, and dead-letters it.
+    for (const app of ['rental', 'manage', 'view']) {
+      const letters = await eventually(
+        () => peek(`${app}.dead`),
+        (all) => ids.every((id) => all.some((l) => l.messageId === id)),
+        { message: `${app}.dead did not receive all three poison messages` },
+      );
+      const ours = letters.filter((l) => ids.includes(l.messageId!));
+      expect(ours).toHaveLength(3);
+      const byId = (id: string) => ours.find((l) => l.messageId === id)!;
+      expect(byId(notJson).body).toBe('{"id": "this is not JSON');
+
+      // Valid JSON of a known type: our consumer copied it, naming the field at fault.
+      expect(byId(invalid.id).headers).toEqual(
+        expect.objectContaining({
+          'x-dead-letter-reason': 'invalid StorageAssigned: rentalId must be a UUID',
+          'x-original-routing-key': 'storage.assigned.v1',
+        }),
+      );
+      expect(byId(invalid.id).headers['x-attempt']).toBeUndefined();
+
+      // No handler for it (not JSON, or v9): Nest rejected it and the queue dead-lettered it, once.
+      for (const id of [notJson, unknownVersion.id]) {
+        expect(byId(id).headers['x-dead-letter-reason']).toBeUndefined();
+        expect(byId(id).headers['x-death']).toEqual([
+          expect.objectContaining({ reason: 'rejected', queue: `${app}.events`, count: 1, 'routing-keys': ['storage.assigned.v1'] }),
+        ]);
+      }
+      expect((await channel.checkQueue(`${app}.dead`)).messageCount).toBe(letters.length);
+    }
+    // assign does not bind that key, so it never saw them.
+    expect((await peek('assign.dead')).filter((l) => ids.includes(l.messageId!))).toEqual([]);
+
+    // The operator's list shows each one with its reason, and leaves every letter where it was.
+    const before = await peek('rental.dead');
+    const listed = await deadLetters('list', 'rental');
+    expect(listed).toEqual(expect.objectContaining({ code: 0 }));
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines).toHaveLength(before.length + 1);
+    expect(lines.at(-1)).toBe(`${before.length} dead letter(s) in rental.dead`);
+    expect(lineWith(listed.stdout, invalid.id)).toBe(
+      `id=${invalid.id} type=StorageAssigned(v1) key=storage.assigned.v1 count=1 reason=invalid StorageAssigned: rentalId must be a UUID`,
+    );
+    expect(lineWith(listed.stdout, unknownVersion.id)).toBe(
+      `id=${unknownVersion.id} type=StorageAssigned(v9) key=storage.assigned.v1 count=1 ` +
+        'reason=rejected by rental.events (no handler: not JSON, or an unknown type or version)',
+    );
+    expect(lineWith(listed.stdout, notJson)).toContain(`id=${notJson} type=StorageAssigned, not a JSON envelope key=storage.assigned.v1 count=1`);
+    const after = await peek('rental.dead');
+    expect(after.map((l) => l.messageId)).toEqual(before.map((l) => l.messageId));
+
+    // The consumers kept going: a normal application still goes all the way.
+    const applied = await api.apply();
+    expect(applied.status).toBe(201);
+    await api.viewWithStatus(applied.body.id, 'CONFIRMED');
+    expect((await api.rental(applied.body.id)).body.status).toBe('CONFIRMED');
+  });
+
+  it('dead-letters a handler that keeps failing after bounded retries, and re-drives it once it can succeed', async () => {
+    const rentalId = randomUUID();
+    const assigned = envelope('StorageAssigned', 1, { rentalId, unitCode: 'X-1' });
+    const reason = `StorageAssigned failed 2 times, last: No allocation for rental ${rentalId} yet`;
+    // With assign stopped, the allocation we create below stays REQUESTED: no real outcome races
+    // the re-driven StorageAssigned.
+    await system.app('assign').stop();
+    try {
+      // manage has no allocation for this rental yet, so its handler throws on every attempt.
+      await publish('storage.assigned.v1', assigned);
+      const letter = await eventually(
+        async () => (await peek('manage.dead')).find((l) => l.messageId === assigned.id),
+        Boolean,
+        { message: 'the failing message did not reach manage.dead' },
+      );
+      expect(letter!.headers).toEqual(expect.objectContaining({ 'x-dead-letter-reason': reason, 'x-attempt': 2 }));
+      expect(JSON.parse(letter!.body)).toEqual(assigned);
+      // Two attempts, as configured: one retry, then the dead-letter queue.
+      expect(linesOf('manage', assigned.id, 'failed (attempt 1 of 2), retry in 100 ms')).toHaveLength(1);
+      expect(linesOf('manage', 'Dead-lettered message', assigned.id)).toHaveLength(1);
+
+      const listed = await deadLetters('list', 'manage');
+      expect(listed.code).toBe(0);
+      expect(lineWith(listed.stdout, assigned.id)).toMatch(
+        new RegExp(`^id=${assigned.id} type=StorageAssigned\\(v1\\) key=\\S+ count=2 reason=${escape(reason)}$`),
+      );
+
+      // Re-driven while the cause persists, it gets a fresh set of attempts (x-attempt removed)
+      // and ends in manage.dead again.
+      const early = await deadLetters('redrive', 'manage', '--id', assigned.id);
+      expect(early.code).toBe(0);
+      expect(early.stdout).toMatch(/^Re-drove 1 of \d+ dead letter\(s\) from manage\.dead to manage\.events; \d+ left in manage\.dead$/m);
+      await eventually(async () => linesOf('manage', 'Dead-lettered message', assigned.id).length, (n) => n === 2, {
+        message: 'the re-driven message was not dead-lettered again',
+      });
+      expect(linesOf('manage', assigned.id, 'failed (attempt 1 of 2), retry in 100 ms')).toHaveLength(2);
+      const again = (await peek('manage.dead')).filter((l) => l.messageId === assigned.id);
+      expect(again).toHaveLength(1);
+      expect(again[0].headers).toEqual(expect.objectContaining({ 'x-dead-letter-reason': reason, 'x-attempt': 2 }));
+
+      // Now give manage what it was missing, and re-drive.
+      const created = await request('POST', `${system.app('manage').url}/allocations`, {
+        rentalId,
+        customerId: newCustomer(),
+        location: newLocation(),
+        size: 'S',
+        startDate: dayFromToday(5),
+        endDate: dayFromToday(6),
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.status).toBe('REQUESTED');
+
+      const redriven = await deadLetters('redrive', 'manage', '--id', assigned.id);
+      expect(redriven.code).toBe(0);
+      expect(redriven.stdout).toContain(`re-drove id=${assigned.id} type=StorageAssigned(v1)`);
+      expect(redriven.stdout).toMatch(/^Re-drove 1 of \d+ dead letter\(s\) from manage\.dead to manage\.events; \d+ left in manage\.dead$/m);
+
+      const allocation = await eventually(
+        () => request('GET', `${system.app('manage').url}/allocations/${rentalId}`),
+        (a) => a.body.status === 'ASSIGNED',
+        { message: 'the re-driven StorageAssigned was not applied' },
+      );
+      expect(allocation.body.unitCode).toBe('X-1');
+      expect((await peek('manage.dead')).filter((l) => l.messageId === assigned.id)).toEqual([]);
+      // Only manage's copy moved: rental has no such rental either, and its dead letter stays.
+      expect((await peek('rental.dead')).filter((l) => l.messageId === assigned.id)).toHaveLength(1);
+    } finally {
+      await system.restart('assign', ENV);
+    }
+  });
+
+  it('applies a message published twice only once, and logs the skipped duplicate', async () => {
+    const location = newLocation();
+    await api.addUnits(location, 'S', 1);
+    const customerId = newCustomer();
+    const applied = await api.apply({ customerId, location, size: 'S' });
+    await api.viewWithStatus(applied.body.id, 'CONFIRMED');
+
+    const cancelled = envelope('RentalCancelled', 1, { rentalId: applied.body.id, customerId });
+    await publish('rental.cancelled.v1', cancelled);
+    await publish('rental.cancelled.v1', cancelled);
+
+    // manage and view each apply it once and skip the twin.
+    for (const app of ['manage', 'view'] as const) {
+      await eventually(async () => linesOf(app, 'Skipped a duplicate', cancelled.id).length, (n) => n === 1, {
+        message: `${app} did not log skipping the duplicate`,
+      });
+    }
+    // The effect, once: manage cancelled the allocation and told assign, which freed the unit.
+    await eventually(() => api.allocation(applied.body.id), (a) => a.body.status === 'RELEASED');
+    const view = await eventually(
+      () => api.view(applied.body.id),
+      (a) => a.body.history.some((e: { type: string }) => e.type === 'StorageReleased'),
+    );
+    expect(view.body.status).toBe('CANCELLED');
+    const types = view.body.history.map((e: { type: string }) => e.type);
+    for (const type of ['RentalCancelled', 'AllocationCancelled', 'StorageReleased']) {
+      expect(types.filter((t: string) => t === type)).toEqual([type]);
+    }
+    const notices = await eventually(() => api.notifications(customerId), (a) => a.body.total === 2);
+    expect(notices.body.items.map((n: { kind: string }) => n.kind)).toEqual(['CANCELLED', 'CONFIRMED']);
+    // The twin was acknowledged as a duplicate, not failed into the dead-letter queue.
+    for (const app of ['manage', 'view']) {
+      expect((await peek(`${app}.dead`)).filter((l) => l.messageId === cancelled.id)).toEqual([]);
+    }
+    // The unit is free again.
+    const next = await api.apply({ location, size: 'S' });
+    await api.viewWithStatus(next.body.id, 'CONFIRMED');
+  });
+
+  it('refuses an unknown app and an unreachable broker with one clear line and a non-zero exit', async () => {
+    const unknownApp = await deadLetters('list', 'gateway');
+    expect(unknownApp.code).not.toBe(0);
+    expect(unknownApp.stdout).toBe('');
+    expect(lineWith(unknownApp.stderr, 'dead-letters:')).toContain('unknown app "gateway"');
+
+    const unknownId = await deadLetters('redrive', 'manage', '--id', randomUUID());
+    expect(unknownId.code).not.toBe(0);
+    expect(lineWith(unknownId.stderr, 'dead-letters:')).toContain('no dead letter with id');
+
+    const noBroker = await new Promise<CommandResult>((resolve) => {
+      execFile(
+        'npm',
+        ['run', '--silent', 'dead-letters', '--', 'list', 'manage'],
+        { env: { ...process.env, ...E2E_ENV, AMQP_URL: 'amqp://guest:secret@127.0.0.1:1/x' } },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(noBroker.code).not.toBe(0);
+    const line = lineWith(noBroker.stderr, 'dead-letters:');
+    expect(line).toContain('cannot reach the broker at amqp://guest:***@127.0.0.1:1/x');
+    expect(noBroker.stderr).not.toContain('secret');
+  });
+});
