@@ -181,7 +181,7 @@ describe('poison messages, retries and dead letters', () => {
       const listed = await deadLetters('list', 'manage');
       expect(listed.code).toBe(0);
       expect(lineWith(listed.stdout, assigned.id)).toMatch(
-        new RegExp(`^id=${assigned.id} type=StorageAssigned\\(v1\\) key=\\S+ count=2 reason=${escape(reason)}$`),
+        new RegExp(`^id=${assigned.id} type=StorageAssigned\\(v1\\) key=storage\\.assigned\\.v1 count=2 reason=${escape(reason)}$`),
       );
 
       // Re-driven while the cause persists, it gets a fresh set of attempts (x-attempt removed)

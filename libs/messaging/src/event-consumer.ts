@@ -30,7 +30,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventConsumer.name);
   private readonly queues: ReturnType<typeof queuesOf>;
   private inFlight = 0;
-  /** Where our messages come from, learnt from the first one: what we cancel to stop consuming. */
+  /** Where our messages come from, learnt from the latest one (the channel changes on reconnect): what we cancel to stop consuming. */
   private delivery?: { channel: Channel; consumerTag: string };
 
   constructor(
@@ -60,7 +60,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
   }
 
   async consume(event: EventType, channel: Channel, message: ConsumeMessage, data: unknown, apply: () => Promise<void>): Promise<void> {
-    this.delivery ??= { channel, consumerTag: message.fields.consumerTag };
+    this.delivery = { channel, consumerTag: message.fields.consumerTag };
     this.inFlight += 1;
     try {
       await this.cls.run(async () => {
