@@ -5,6 +5,16 @@ import { SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newLocation, percentile, request, sleep } from './harness';
 import { RentalApi } from './rental-api';
 
+/** A one-day S rental still waiting for manage's answer, as the rental app saves it before calling manage. */
+function insertPendingRental(id: string, customerId: string, location: string, day: string) {
+  return queryPostgres(
+    'rental',
+    `INSERT INTO rental (id, customer_id, phone, location, size, start_date, end_date, cost_cents, currency, status, request_hash)
+     VALUES ($1, $2, '+4930123', $3, 'S', $4, $4, 150, 'EUR', 'PENDING', repeat('0', 64))`,
+    [id, customerId, location, day],
+  );
+}
+
 describe('fault isolation and no lost data', () => {
   let system: TestSystem;
   let api: RentalApi;
@@ -92,12 +102,7 @@ describe('fault isolation and no lost data', () => {
     // What a rental process killed between saving the rental and hearing from manage leaves behind.
     const rentalId = randomUUID();
     const location = newLocation();
-    await queryPostgres(
-      'rental',
-      `INSERT INTO rental (id, customer_id, phone, location, size, start_date, end_date, cost_cents, currency, status, request_hash)
-       VALUES ($1, 'crashed', '+4930123', $2, 'S', $3, $4, 150, 'EUR', 'PENDING', repeat('0', 64))`,
-      [rentalId, location, dayFromToday(3), dayFromToday(3)],
-    );
+    await insertPendingRental(rentalId, 'crashed', location, dayFromToday(3));
     await eventually(() => api.rental(rentalId), (a) => a.body.status === 'ABANDONED', { timeoutMs: 15_000 });
     // manage heard RentalAbandoned and keeps a tombstone: the request, should it still arrive, is refused.
     await eventually(() => api.allocation(rentalId), (a) => a.body.status === 'CANCELLED');
@@ -112,12 +117,7 @@ describe('fault isolation and no lost data', () => {
     await api.addUnits(location, 'S', 1);
     // The rental is still PENDING when the outcome arrives (rental has not yet heard manage's 201).
     const rentalId = randomUUID();
-    await queryPostgres(
-      'rental',
-      `INSERT INTO rental (id, customer_id, phone, location, size, start_date, end_date, cost_cents, currency, status, request_hash)
-       VALUES ($1, 'overtaken', '+4930123', $2, 'S', $3, $4, 150, 'EUR', 'PENDING', repeat('0', 64))`,
-      [rentalId, location, dayFromToday(4), dayFromToday(4)],
-    );
+    await insertPendingRental(rentalId, 'overtaken', location, dayFromToday(4));
     const allocation = await request('POST', `${system.app('manage').url}/allocations`, {
       rentalId, customerId: 'overtaken', location, size: 'S', startDate: dayFromToday(4), endDate: dayFromToday(4),
     });
