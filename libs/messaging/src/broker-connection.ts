@@ -77,6 +77,12 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     await this.requireChannel().sendToQueue(queue, content, { ...options, persistent: true, timeout: PUBLISH_TIMEOUT_MS });
   }
 
+  /** Messages waiting in one of our queues, or undefined while the broker is away. */
+  async queueDepth(queue: string): Promise<number | undefined> {
+    if (!this.isPublisherConnected()) return undefined;
+    return (await this.requireChannel().checkQueue(queue)).messageCount;
+  }
+
   private requireChannel(): ChannelWrapper {
     if (!this.channel) throw new Error('The broker connection is not open yet');
     return this.channel;

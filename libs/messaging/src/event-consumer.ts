@@ -10,6 +10,7 @@ import { APP_NAME } from './app-name';
 import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
 import { DuplicateMessage, Inbox } from './inbox';
+import { eventsConsumed } from './messaging.metrics';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { queuesOf } from './queues';
@@ -67,7 +68,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
         const envelope = data as Partial<EventEnvelope>;
         this.cls.set(CLS_ID, correlationIdFrom(envelope?.correlationId ?? message.properties.headers?.[CORRELATION_HEADER]));
         const problem = findProblem(event, data);
-        if (problem) return this.deadLetter(channel, message, `invalid ${event.type}: ${problem}`);
+        if (problem) return this.deadLetter(event, channel, message, `invalid ${event.type}: ${problem}`);
         await this.applyOnce(event, channel, message, envelope as EventEnvelope, apply);
       });
     } finally {
@@ -82,10 +83,12 @@ export class EventConsumer implements BeforeApplicationShutdown {
         await apply();
       });
       channel.ack(message);
+      eventsConsumed.inc({ type: event.type, outcome: 'applied' });
     } catch (error) {
       if (error instanceof DuplicateMessage) {
         this.logger.log(`Skipped a duplicate: ${error.message}`);
         channel.ack(message);
+        eventsConsumed.inc({ type: event.type, outcome: 'duplicate' });
         return;
       }
       await this.retryOrDeadLetter(event, channel, message, error as Error);
@@ -96,8 +99,9 @@ export class EventConsumer implements BeforeApplicationShutdown {
     const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
     const maxAttempts = this.config.get('AMQP_MAX_ATTEMPTS', { infer: true });
     if (attempt >= maxAttempts) {
-      return this.deadLetter(channel, message, `${event.type} failed ${attempt} times, last: ${error.message}`);
+      return this.deadLetter(event, channel, message, `${event.type} failed ${attempt} times, last: ${error.message}`);
     }
+    eventsConsumed.inc({ type: event.type, outcome: 'retried' });
     const delay = this.config.get('AMQP_RETRY_DELAY_MS', { infer: true }) * 2 ** (attempt - 1);
     this.logger.warn(`${event.type} ${message.properties.messageId} failed (attempt ${attempt} of ${maxAttempts}), retry in ${delay} ms: ${error.message}`);
     await this.moveTo(
@@ -109,8 +113,9 @@ export class EventConsumer implements BeforeApplicationShutdown {
     );
   }
 
-  private async deadLetter(channel: Channel, message: ConsumeMessage, reason: string) {
+  private async deadLetter(event: EventType, channel: Channel, message: ConsumeMessage, reason: string) {
     this.logger.error(`Dead-lettered message ${message.properties.messageId ?? '(no id)'}: ${reason}`);
+    eventsConsumed.inc({ type: event.type, outcome: 'dead_lettered' });
     await this.moveTo(channel, message, this.queues.dead, {
       'x-dead-letter-reason': reason.slice(0, 1000),
       [ORIGINAL_ROUTING_KEY_HEADER]: originalRoutingKey(message),

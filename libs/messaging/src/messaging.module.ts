@@ -4,6 +4,7 @@ import { BrokerConnection } from './broker-connection';
 import { EventConsumer } from './event-consumer';
 import { EventConsumerInterceptor } from './handles-event.decorator';
 import { Inbox } from './inbox';
+import { MessagingMetrics } from './messaging.metrics';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 
@@ -11,7 +12,16 @@ import { OutboxRelay } from './outbox-relay';
 @Module({})
 export class MessagingModule {
   static forRoot(app: string): DynamicModule {
-    const providers = [{ provide: APP_NAME, useValue: app }, BrokerConnection, Outbox, OutboxRelay, Inbox, EventConsumer, EventConsumerInterceptor];
+    const providers = [
+      { provide: APP_NAME, useValue: app },
+      BrokerConnection,
+      Outbox,
+      OutboxRelay,
+      Inbox,
+      EventConsumer,
+      EventConsumerInterceptor,
+      MessagingMetrics,
+    ];
     return { module: MessagingModule, providers, exports: providers };
   }
 }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { DataSource, In, LessThan } from 'typeorm';
 import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
+import { eventsPublished } from './messaging.metrics';
 import { OutboxMessage } from './outbox-message.entity';
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -82,6 +83,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
         ),
       );
       await manager.update(OutboxMessage, { position: In(batch.map((m) => m.position)) }, { publishedAt: new Date() });
+      for (const message of batch) eventsPublished.inc({ type: message.type });
       return batch.length;
     });
   }

@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { CommonConfig } from './config';
 import { DomainErrorFilter } from './domain-errors';
 import { acceptJsonBodiesOnly } from './json-body.parser';
+import { recordHttpMetrics } from './metrics/http-metrics';
 
 /** Requests larger than this are refused with 413 before any of our code runs. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -25,6 +26,7 @@ export async function createHttpApp(
     { bufferLogs: true, bodyParser: false },
   );
   if (parseBodies) acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
+  recordHttpMetrics(app.getHttpAdapter().getInstance(), name);
   app.useLogger(new CorrelationLogger(name, { json: config.LOG_FORMAT === 'json' }));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new DomainErrorFilter());

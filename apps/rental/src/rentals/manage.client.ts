@@ -16,6 +16,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { ClsService } from 'nestjs-cls';
+import { Gauge } from 'prom-client';
 import { RentalConfig } from '../rental.config';
 import { Rental } from './rental.entity';
 
@@ -72,6 +73,15 @@ export class ManageClient {
       backoff: new ConstantBackoff(RETRY_PAUSE_MS),
     });
     retries.onRetry(({ attempt }) => this.logger.warn(`Retrying the allocation request (attempt ${attempt + 1})`));
+    const breaker = this.breaker;
+    new Gauge({
+      name: 'circuit_breaker_state',
+      help: 'The circuit to manage: 0 closed, 1 open, 2 half-open, 3 isolated',
+      labelNames: ['target'],
+      collect() {
+        this.set({ target: 'manage' }, breaker.state);
+      },
+    });
     this.policy = wrap(retries, this.breaker, timeout(config.get('MANAGE_TIMEOUT_MS', { infer: true }), TimeoutStrategy.Aggressive));
   }
 

@@ -27,3 +27,8 @@ export function statusAfter(current: ViewStatus | null, eventType: string): View
 export function isNotifiable(status: ViewStatus): status is Exclude<ViewStatus, 'REQUESTED'> {
   return status !== 'REQUESTED';
 }
+
+/** An outcome the customer is waiting for, as opposed to a cancellation they asked for. */
+export function isOutcome(status: ViewStatus | null): boolean {
+  return status === 'CONFIRMED' || status === 'REJECTED';
+}

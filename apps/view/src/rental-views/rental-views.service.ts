@@ -6,11 +6,20 @@ import { Injectable } from '@nestjs/common';
 import { ListByCustomerQuery, Page } from '../list-by-customer.query';
 import { notificationMessage } from '../notifications/notification-message';
 import { NotificationSender } from '../notifications/notification-sender';
-import { isNotifiable, statusAfter } from './rental-view';
+import { Histogram } from 'prom-client';
+import { isNotifiable, isOutcome, statusAfter } from './rental-view';
 import { RentalViewEvent } from './rental-view-event.entity';
 import { RentalView } from './rental-view.entity';
 
 export class RentalViewNotFoundError extends NotFoundError {}
+
+/** From the application (RentalRequested, just before rental's 201) to the outcome being visible here. */
+const sagaLag = new Histogram({
+  name: 'saga_lag_seconds',
+  help: 'Time from a rental application until the read model shows its outcome, by outcome',
+  labelNames: ['outcome'],
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+});
 
 /** The fields any of our events may carry about a rental; each event sets those it has. */
 type RentalFacts = { rentalId: string } & Partial<
@@ -42,6 +51,7 @@ export class RentalViewsService {
       .orIgnore()
       .execute();
     const view = await this.views.findOneOrFail({ where: { rentalId }, lock: { mode: 'pessimistic_write' } });
+    const outcomeWasVisible = isOutcome(view.status) && view.requestedAt !== null;
 
     Object.assign(view, definedOnly(facts), { status: statusAfter(view.status, envelope.type) });
     if (envelope.type === 'RentalRequested') view.requestedAt = new Date(envelope.occurredAt);
@@ -53,6 +63,10 @@ export class RentalViewsService {
       occurredAt: new Date(envelope.occurredAt),
       correlationId: envelope.correlationId,
     });
+
+    if (!outcomeWasVisible && isOutcome(view.status) && view.requestedAt) {
+      sagaLag.observe({ outcome: view.status }, (Date.now() - view.requestedAt.getTime()) / 1000);
+    }
 
     // Wait for RentalRequested: without it we know neither whom to tell nor what they rented.
     if (isNotifiable(view.status) && view.customerId && view.requestedAt) {

@@ -2,9 +2,11 @@ import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { CommonConfig } from '../config';
+import { MetricsController } from '../metrics/metrics.controller';
 import { HealthController } from './health.controller';
 import { READINESS_PROBES, ReadinessProbe } from './readiness-probe';
 
+/** What operators and Kubernetes ask every app: /health/live, /health/ready, /health and /metrics. */
 @Module({})
 export class HealthModule {
   /** `imports`: modules that provide what the probes inject, beyond the global ones. */
@@ -21,7 +23,7 @@ export class HealthModule {
           }),
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         ...probes,
         { provide: READINESS_PROBES, useFactory: (...instances: ReadinessProbe[]) => instances, inject: probes },
