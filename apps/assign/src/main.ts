@@ -1,11 +1,12 @@
 import { startEventConsumer } from '@app/messaging';
-import { createHttpApp, exitOnInvalidConfig } from '@app/platform';
+import { createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
 import { AssignConfig } from './assign.config';
 import { AssignModule } from './assign.module';
 
 async function main() {
   const config = exitOnInvalidConfig(AssignConfig);
   const app = await createHttpApp(AssignModule, 'assign', config);
+  serveApiDocs(app, 'assign', 'Storage units (inventory) and their assignments.');
   startEventConsumer(app, 'assign');
   await app.listen(config.ASSIGN_PORT, config.HOST);
 }

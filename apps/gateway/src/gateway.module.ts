@@ -1,8 +1,10 @@
 import { CorrelationModule } from '@app/correlation';
 import { HealthModule, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ApiDocsController } from './api-docs/api-docs.controller';
 import { GatewayConfig } from './gateway.config';
+import { GATEWAY_ROUTES, proxyRoutes } from './proxy-routes';
 
 /** Readiness has no probes: the gateway is ready when it runs, whatever the state of the apps behind it. */
 @Module({
@@ -10,6 +12,20 @@ import { GatewayConfig } from './gateway.config';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(GatewayConfig) }),
     CorrelationModule.forRoot(),
     HealthModule.forRoot([]),
+  ],
+  controllers: [ApiDocsController],
+  providers: [
+    {
+      provide: GATEWAY_ROUTES,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<GatewayConfig, true>) =>
+        proxyRoutes({
+          RENTAL_URL: config.get('RENTAL_URL', { infer: true }),
+          MANAGE_URL: config.get('MANAGE_URL', { infer: true }),
+          ASSIGN_URL: config.get('ASSIGN_URL', { infer: true }),
+          VIEW_URL: config.get('VIEW_URL', { infer: true }),
+        }),
+    },
   ],
 })
 export class GatewayModule {}

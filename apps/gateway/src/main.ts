@@ -1,4 +1,5 @@
 import { createHttpApp, exitOnInvalidConfig } from '@app/platform';
+import { SwaggerModule } from '@nestjs/swagger';
 import { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { registerProxyRoutes } from './proxy-routes';
@@ -7,6 +8,11 @@ async function main() {
   const config = exitOnInvalidConfig(GatewayConfig);
   const app = await createHttpApp(GatewayModule, 'gateway', config, { parseBodies: false });
   await registerProxyRoutes(app, config);
+  // The page loads the combined document from /docs-json (ApiDocsController) instead of an embedded one.
+  SwaggerModule.setup('docs', app, { openapi: '3.0.0', info: { title: 'Storage rental API', version: '1' }, paths: {} }, {
+    raw: false,
+    swaggerOptions: { url: '/docs-json', spec: {} },
+  });
   await app.listen(config.GATEWAY_PORT, config.HOST);
 }
 

@@ -3,8 +3,16 @@ import { Logger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayConfig } from './gateway.config';
 
+export interface ProxyRoute {
+  prefix: string;
+  app: string;
+  upstream: string;
+}
+
+export const GATEWAY_ROUTES = Symbol('GATEWAY_ROUTES');
+
 /** Which app serves each public path. The gateway passes requests and answers through unchanged. */
-export function proxyRoutes(config: GatewayConfig) {
+export function proxyRoutes(config: Pick<GatewayConfig, 'RENTAL_URL' | 'MANAGE_URL' | 'ASSIGN_URL' | 'VIEW_URL'>): ProxyRoute[] {
   return [
     { prefix: '/rentals', app: 'rental', upstream: config.RENTAL_URL },
     { prefix: '/allocations', app: 'manage', upstream: config.MANAGE_URL },

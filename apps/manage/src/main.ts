@@ -1,11 +1,12 @@
 import { startEventConsumer } from '@app/messaging';
-import { createHttpApp, exitOnInvalidConfig } from '@app/platform';
+import { createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
 import { ManageConfig } from './manage.config';
 import { ManageModule } from './manage.module';
 
 async function main() {
   const config = exitOnInvalidConfig(ManageConfig);
   const app = await createHttpApp(ManageModule, 'manage', config);
+  serveApiDocs(app, 'manage', 'Allocation requests and their status.');
   startEventConsumer(app, 'manage');
   await app.listen(config.MANAGE_PORT, config.HOST);
 }

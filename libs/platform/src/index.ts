@@ -6,3 +6,4 @@ export * from './health/database.probe';
 export * from './health/health.module';
 export * from './health/readiness-probe';
 export * from './uuid-param';
+export * from './api-docs';

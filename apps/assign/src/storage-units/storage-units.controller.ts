@@ -1,7 +1,11 @@
+import { ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponse } from '@app/platform';
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { AddStorageUnitDto, ListStorageUnitsQuery } from './add-storage-unit.dto';
 import { StorageUnitsService } from './storage-units.service';
 
+@ApiTags('storage-units')
+@ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad input; the message names the field' })
 @Controller('storage-units')
 export class StorageUnitsController {
   constructor(private readonly units: StorageUnitsService) {}

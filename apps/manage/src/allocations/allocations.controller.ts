@@ -1,9 +1,12 @@
-import { UuidParam } from '@app/platform';
+import { ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponse, UuidParam } from '@app/platform';
 import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AllocationsService } from './allocations.service';
 import { RequestAllocationDto } from './request-allocation.dto';
 
+@ApiTags('allocations')
+@ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad input; the message names the field' })
 @Controller('allocations')
 export class AllocationsController {
   constructor(private readonly allocations: AllocationsService) {}

@@ -1,30 +1,56 @@
-import { UuidParam } from '@app/platform';
+import { ErrorResponse, UuidParam } from '@app/platform';
 import { BadRequestException, Body, Controller, Delete, Get, Headers, Post } from '@nestjs/common';
 import { ApplyRentalDto } from './apply-rental.dto';
-import { toRentalResponse } from './rental-response.dto';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { RentalResponse, toRentalResponse } from './rental-response.dto';
 import { RentalsService } from './rentals.service';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
+@ApiTags('rentals')
+@ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad input; the message names the field' })
 @Controller('rentals')
 export class RentalsController {
   constructor(private readonly rentals: RentalsService) {}
 
+  /** Apply for a rental. Answers 201 once manage has accepted the allocation request; the outcome follows in the read model. */
   @Post()
-  async apply(@Body() dto: ApplyRentalDto, @Headers('idempotency-key') idempotencyKey?: string) {
+  @ApiCreatedResponse({ type: RentalResponse, description: 'Accepted: status REQUESTED' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key with the same body returns the first rental' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'The first request with this Idempotency-Key is still in progress' })
+  @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used with another body' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'manage cannot be reached; retry after Retry-After seconds' })
+  async apply(@Body() dto: ApplyRentalDto, @Headers('idempotency-key') idempotencyKey?: string): Promise<RentalResponse> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new BadRequestException(['Idempotency-Key must be 1 to 128 visible ASCII characters']);
     }
     return toRentalResponse(await this.rentals.apply(dto, idempotencyKey));
   }
 
+  /** The rental as rental knows it (command side). */
   @Get(':id')
-  async find(@UuidParam('id') id: string) {
+  @ApiOkResponse({ type: RentalResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  async find(@UuidParam('id') id: string): Promise<RentalResponse> {
     return toRentalResponse(await this.rentals.find(id));
   }
 
+  /** Cancel: the unit is released through manage and assign. */
   @Delete(':id')
-  async cancel(@UuidParam('id') id: string) {
+  @ApiOkResponse({ type: RentalResponse, description: 'Cancelled; the unit is released asynchronously' })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Already cancelled, rejected, or not yet accepted' })
+  async cancel(@UuidParam('id') id: string): Promise<RentalResponse> {
     return toRentalResponse(await this.rentals.cancel(id));
   }
 }

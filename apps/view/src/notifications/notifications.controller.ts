@@ -1,9 +1,13 @@
+import { ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponse } from '@app/platform';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Controller, Get, Query } from '@nestjs/common';
 import { Repository } from 'typeorm';
 import { ListByCustomerQuery, Page } from '../list-by-customer.query';
 import { Notification } from './notification.entity';
 
+@ApiTags('notifications')
+@ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad input; the message names the field' })
 @Controller('notifications')
 export class NotificationsController {
   constructor(@InjectRepository(Notification) private readonly notifications: Repository<Notification>) {}

@@ -1,0 +1,66 @@
+import { TestSystem, request } from './harness';
+
+/** The public REST contract of ../shared/ARCHITECTURE.md, as OpenAPI paths and methods. */
+const CONTRACT: [string, string][] = [
+  ['/rentals', 'post'],
+  ['/rentals/{id}', 'get'],
+  ['/rentals/{id}', 'delete'],
+  ['/rental-views/{id}', 'get'],
+  ['/rental-views', 'get'],
+  ['/notifications', 'get'],
+  ['/storage-units', 'get'],
+  ['/storage-units', 'post'],
+  ['/allocations/{rentalId}', 'get'],
+];
+
+describe('API documentation', () => {
+  let system: TestSystem;
+  let document: any;
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+    const answer = await request('GET', `${system.gateway}/docs-json`);
+    expect(answer.status).toBe(200);
+    document = answer.body;
+  });
+
+  afterAll(() => system.stop());
+
+  it.each(CONTRACT)('documents %s %s in the gateway’s combined document', (path, method) => {
+    expect(document.paths[path]?.[method]).toBeDefined();
+  });
+
+  it('leaves the operational endpoints out of the public document', () => {
+    expect(Object.keys(document.paths).filter((path) => /^\/(health|metrics|docs)/.test(path))).toEqual([]);
+  });
+
+  it('documents the request body and the answers of POST /rentals, errors included', () => {
+    const apply = document.paths['/rentals'].post;
+    expect(Object.keys(apply.responses).sort()).toEqual(expect.arrayContaining(['201', '400', '409', '422', '503']));
+    expect(JSON.stringify(apply.responses['400'])).toContain('#/components/schemas/ErrorResponse');
+    const body = document.components.schemas.ApplyRentalDto;
+    expect(body.required).toEqual(expect.arrayContaining(['customerId', 'phone', 'location', 'size', 'startDate', 'endDate']));
+    expect(document.components.schemas.RentalResponse.properties.status.enum).toContain('CONFIRMED');
+  });
+
+  it('serves the interactive page, which loads the combined document', async () => {
+    const page = await request('GET', `${system.gateway}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const init = await request('GET', `${system.gateway}/docs/swagger-ui-init.js`);
+    expect(init.status).toBe(200);
+    expect(init.body).toContain('/docs-json');
+  });
+
+  it('still answers when an app is down, and says which', async () => {
+    await system.app('view').stop();
+    try {
+      const answer = await request('GET', `${system.gateway}/docs-json`);
+      expect(answer.status).toBe(200);
+      expect(answer.body.info.description).toContain('view');
+      expect(answer.body.paths['/rentals'].post).toBeDefined();
+    } finally {
+      await system.restart('view');
+    }
+  });
+});
