@@ -20,7 +20,7 @@ describe('fault isolation and no lost data', () => {
   let api: RentalApi;
 
   beforeAll(async () => {
-    system = await TestSystem.start({ env: { BREAKER_HALF_OPEN_AFTER_MS: '1000', ABANDON_PENDING_AFTER_MS: '1500' } });
+    system = await TestSystem.start({ env: { BREAKER_HALF_OPEN_AFTER_MS: '1000', ABANDON_PENDING_AFTER_MS: '2500' } });
     api = new RentalApi(system.gateway);
   });
 
@@ -240,5 +240,77 @@ describe('fault isolation and no lost data', () => {
       expect(outcomes.filter((v) => v.status === 'REJECTED')).toHaveLength(180);
       expect(await countDoubleBookings()).toBe(0);
     });
+  });
+});
+
+describe('an event for a consumer that has never run', () => {
+  const vhost = `storage-rental-e2e-fresh-${process.env.E2E_SLOT ?? 0}`;
+  let system: TestSystem;
+
+  beforeAll(() => {
+    try {
+      execFileSync('rabbitmqctl', ['delete_vhost', vhost], { stdio: 'pipe' });
+    } catch {
+      // not there yet: that is the point
+    }
+  }, 30_000);
+
+  afterAll(() => system?.stop());
+
+  it('waits in that consumer’s queue instead of being confirmed and dropped', async () => {
+    execFileSync('rabbitmqctl', ['add_vhost', vhost], { stdio: 'pipe' });
+    execFileSync('rabbitmqctl', ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'], { stdio: 'pipe' });
+    const env = { AMQP_URL: `amqp://guest:guest@127.0.0.1:5672/${vhost}` };
+    // A brand-new broker, and assign has never connected to it: nobody has bound its queue yet.
+    system = await TestSystem.start({ apps: ['gateway', 'rental', 'manage', 'view'], env });
+    const api = new RentalApi(system.gateway);
+    const location = newLocation();
+    const units = new AppProcess('assign', SPARE_PORTS[2], { ...env, ASSIGN_PORT: String(SPARE_PORTS[2]) });
+    const applied = await api.apply({ location, size: 'S' });
+    expect(applied.status).toBe(201);
+    await sleep(1000); // AllocationRequested has been published by now
+
+    units.start();
+    try {
+      await units.waitReady();
+      await request('POST', `${units.url}/storage-units`, { code: `${location}-S-1`, location, size: 'S' });
+      // The request was published before the unit existed, so the answer is "unavailable": what matters is that one came.
+      const view = await api.settledView(applied.body.id);
+      expect(['CONFIRMED', 'REJECTED']).toContain(view.status);
+    } finally {
+      await units.stop();
+    }
+  });
+});
+
+describe('when assign’s database goes away for a while', () => {
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    system = await TestSystem.start({ env: { AMQP_MAX_ATTEMPTS: '2', AMQP_RETRY_DELAY_MS: '100' } });
+  });
+
+  afterAll(async () => {
+    execFileSync('bash', ['scripts/ensure-services.sh'], { stdio: 'pipe' });
+    await system.stop();
+  });
+
+  it('retries without using up attempts, so nothing is dead-lettered and every application settles', async () => {
+    const api = new RentalApi(system.gateway);
+    const location = newLocation();
+    await api.addUnits(location, 'M', 5);
+    execFileSync('start-stop-daemon', ['--stop', '--exec', '/usr/sbin/mariadbd', '--retry', '30'], { stdio: 'pipe' });
+    let applied: Awaited<ReturnType<RentalApi['apply']>>[];
+    try {
+      applied = await Promise.all([1, 2, 3, 4, 5].map(() => api.apply({ location })));
+      expect(applied.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+      await sleep(4000); // several failed deliveries each, with AMQP_MAX_ATTEMPTS at 2
+    } finally {
+      execFileSync('bash', ['scripts/ensure-services.sh'], { stdio: 'pipe' });
+    }
+    for (const a of applied) await api.viewWithStatus(a.body.id, 'CONFIRMED', 60_000);
+    const metrics = await request('GET', `${system.app('assign').url}/metrics`);
+    expect(metrics.body).toMatch(/^dead_letter_queue_depth\{app="assign"\} 0$/m);
+    expect(system.app('assign').output.some((line) => line.includes('not counted: the database is unreachable'))).toBe(true);
   });
 });

@@ -1,5 +1,27 @@
 import { BrokerConfig } from '@app/messaging';
-import { IsInt, Matches, Max, Min } from 'class-validator';
+import {
+  IsInt,
+  Matches,
+  Max,
+  Min,
+  Validate,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+
+/** The sweeper must not abandon an application whose call to manage is still within its time. */
+@ValidatorConstraint({ name: 'outlastsAllocationRequest' })
+class OutlastsAllocationRequest implements ValidatorConstraintInterface {
+  validate(value: number, { object }: ValidationArguments): boolean {
+    const config = object as RentalConfig;
+    return value > (config.MANAGE_RETRIES + 1) * config.MANAGE_TIMEOUT_MS + 1000;
+  }
+
+  defaultMessage(): string {
+    return '$property must exceed (MANAGE_RETRIES + 1) × MANAGE_TIMEOUT_MS + 1000, the longest an allocation request can take';
+  }
+}
 
 export class RentalConfig extends BrokerConfig {
   @IsInt() @Min(1) @Max(65535)
@@ -36,7 +58,7 @@ export class RentalConfig extends BrokerConfig {
   CURRENCY: string = 'EUR';
 
   /** A rental still PENDING this long was left behind by a crash mid-application: it is abandoned. */
-  @IsInt() @Min(1000) @Max(3_600_000)
+  @IsInt() @Min(1000) @Max(3_600_000) @Validate(OutlastsAllocationRequest)
   ABANDON_PENDING_AFTER_MS: number = 60_000;
 
   /** Longest rental period accepted, in days. */

@@ -3,3 +3,4 @@ export * from './envelope';
 export * from './events';
 export * from './plain-text';
 export * from './storage-size';
+export * from './subscriptions';

@@ -1,10 +1,10 @@
+import { SUBSCRIPTIONS } from '@app/contracts';
 import { CORRELATION_HEADER } from '@app/correlation';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
 import { Observable } from 'rxjs';
-import { APP_NAME } from './app-name';
 import { BrokerConfig } from './broker.config';
 import { eventsQueueArguments, queuesOf, retryQueueArguments } from './queues';
 
@@ -22,10 +22,7 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   private channel?: ChannelWrapper;
   private consumerStatus = 'disconnected';
 
-  constructor(
-    @Inject(APP_NAME) private readonly app: string,
-    private readonly config: ConfigService<BrokerConfig, true>,
-  ) {}
+  constructor(private readonly config: ConfigService<BrokerConfig, true>) {}
 
   onModuleInit(): void {
     const connection = connect([this.config.get('AMQP_URL', { infer: true })], {
@@ -88,13 +85,19 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     return this.channel;
   }
 
+  /**
+   * The exchange, and every subscriber's queues and bindings (not only ours): see SUBSCRIPTIONS.
+   * Nest's server declares our events queue too, with the same arguments.
+   */
   private async declareTopology(channel: ConfirmChannel): Promise<void> {
-    const queues = queuesOf(this.app);
-    await channel.assertExchange(this.config.get('AMQP_EXCHANGE', { infer: true }), 'topic', { durable: true });
-    await channel.assertQueue(queues.dead, { durable: true });
-    await channel.assertQueue(queues.retry, { durable: true, arguments: retryQueueArguments(this.app) });
-    // Nest's server declares it too, with the same arguments; declaring it here as well means
-    // retries and dead letters have somewhere to go even before the consumer first connects.
-    await channel.assertQueue(queues.events, { durable: true, arguments: eventsQueueArguments(this.app) });
+    const exchange = this.config.get('AMQP_EXCHANGE', { infer: true });
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+    for (const [app, events] of Object.entries(SUBSCRIPTIONS)) {
+      const queues = queuesOf(app);
+      await channel.assertQueue(queues.dead, { durable: true });
+      await channel.assertQueue(queues.retry, { durable: true, arguments: retryQueueArguments(app) });
+      await channel.assertQueue(queues.events, { durable: true, arguments: eventsQueueArguments(app) });
+      for (const event of events) await channel.bindQueue(queues.events, exchange, event.routingKey);
+    }
   }
 }

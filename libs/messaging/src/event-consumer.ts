@@ -6,6 +6,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CLS_ID, ClsService } from 'nestjs-cls';
+import { DataSource } from 'typeorm';
 import { APP_NAME } from './app-name';
 import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
@@ -19,6 +20,7 @@ const ATTEMPT_HEADER = 'x-attempt';
 /** A retried message comes back with the retry queue's routing key; this keeps the one it was published with. */
 const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
 const REQUEUE_PAUSE_MS = 1000;
+const MAX_RETRY_DELAY_MS = 60_000;
 const IN_FLIGHT_POLL_MS = 20;
 
 /**
@@ -42,6 +44,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
     private readonly broker: BrokerConnection,
     private readonly config: ConfigService<BrokerConfig, true>,
     private readonly relay: OutboxRelay,
+    private readonly dataSource: DataSource,
   ) {
     this.queues = queuesOf(app);
   }
@@ -82,35 +85,58 @@ export class EventConsumer implements BeforeApplicationShutdown {
         await this.inbox.record(envelope);
         await apply();
       });
-      channel.ack(message);
       eventsConsumed.inc({ type: event.type, outcome: 'applied' });
     } catch (error) {
-      if (error instanceof DuplicateMessage) {
-        this.logger.log(`Skipped a duplicate: ${error.message}`);
-        channel.ack(message);
-        eventsConsumed.inc({ type: event.type, outcome: 'duplicate' });
-        return;
-      }
-      await this.retryOrDeadLetter(event, channel, message, error as Error);
+      if (!(error instanceof DuplicateMessage)) return this.retryOrDeadLetter(event, channel, message, error as Error);
+      this.logger.log(`Skipped a duplicate: ${error.message}`);
+      eventsConsumed.inc({ type: event.type, outcome: 'duplicate' });
     }
+    // Outside the try: the effect is committed, so a failed ack must not count as a failed message.
+    this.settle(() => channel.ack(message));
   }
 
+  /**
+   * A failure while our own database is unreachable is not the message's fault: it is retried
+   * without using up an attempt, so an outage does not fill the dead-letter queue with good messages.
+   */
   private async retryOrDeadLetter(event: EventType, channel: Channel, message: ConsumeMessage, error: Error) {
     const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
     const maxAttempts = this.config.get('AMQP_MAX_ATTEMPTS', { infer: true });
-    if (attempt >= maxAttempts) {
+    const counts = await this.databaseReachable();
+    if (counts && attempt >= maxAttempts) {
       return this.deadLetter(event, channel, message, `${event.type} failed ${attempt} times, last: ${error.message}`);
     }
     eventsConsumed.inc({ type: event.type, outcome: 'retried' });
-    const delay = this.config.get('AMQP_RETRY_DELAY_MS', { infer: true }) * 2 ** (attempt - 1);
-    this.logger.warn(`${event.type} ${message.properties.messageId} failed (attempt ${attempt} of ${maxAttempts}), retry in ${delay} ms: ${error.message}`);
+    const delay = Math.min(MAX_RETRY_DELAY_MS, this.config.get('AMQP_RETRY_DELAY_MS', { infer: true }) * 2 ** (attempt - 1));
+    const nextAttempt = counts ? attempt + 1 : attempt;
+    this.logger.warn(
+      `${event.type} ${message.properties.messageId} failed (attempt ${attempt} of ${maxAttempts}${counts ? '' : ', not counted: the database is unreachable'}), retry in ${delay} ms: ${error.message}`,
+    );
     await this.moveTo(
       channel,
       message,
       this.queues.retry,
-      { [ATTEMPT_HEADER]: attempt + 1, [ORIGINAL_ROUTING_KEY_HEADER]: originalRoutingKey(message) },
+      { [ATTEMPT_HEADER]: nextAttempt, [ORIGINAL_ROUTING_KEY_HEADER]: originalRoutingKey(message) },
       String(delay),
     );
+  }
+
+  private async databaseReachable(): Promise<boolean> {
+    try {
+      await this.dataSource.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Ack or nack, which throw once the channel has closed: the broker then redelivers, and the inbox absorbs a repeat. */
+  private settle(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.logger.warn(`Could not settle a message, the broker will redeliver it: ${(error as Error).message}`);
+    }
   }
 
   private async deadLetter(event: EventType, channel: Channel, message: ConsumeMessage, reason: string) {
@@ -133,12 +159,13 @@ export class EventConsumer implements BeforeApplicationShutdown {
         headers: { ...message.properties.headers, ...headers },
         ...(expiration ? { expiration } : {}),
       });
-      channel.ack(message);
     } catch (error) {
       this.logger.warn(`Could not move message to ${queue}, returning it to the queue: ${(error as Error).message}`);
       await new Promise((resolve) => setTimeout(resolve, REQUEUE_PAUSE_MS));
-      channel.nack(message, false, true);
+      this.settle(() => channel.nack(message, false, true));
+      return;
     }
+    this.settle(() => channel.ack(message));
   }
 }
 

@@ -9,7 +9,6 @@ import {
   IPolicy,
   TimeoutStrategy,
   circuitBreaker,
-  handleAll,
   handleWhen,
   retry,
   timeout,
@@ -30,10 +29,14 @@ export class AllocationRefusedError extends Error {
   }
 }
 
-/** Worth another attempt: manage may answer next time. An open circuit or a 4xx will not change. */
-function isRetryable(error: Error): boolean {
-  if (error instanceof BrokenCircuitError) return false;
+/** manage failed (timeout, network, 5xx), as opposed to refusing this request with a 4xx. */
+function isManageFailure(error: Error): boolean {
   return !(error instanceof AllocationRefusedError && error.status < 500);
+}
+
+/** Worth another attempt: manage may answer next time. An open circuit or a refusal will not change. */
+function isRetryable(error: Error): boolean {
+  return !(error instanceof BrokenCircuitError) && isManageFailure(error);
 }
 
 const RETRY_PAUSE_MS = 50;
@@ -58,7 +61,7 @@ export class ManageClient {
   ) {
     this.baseUrl = config.get('MANAGE_URL', { infer: true });
     this.halfOpenAfterMs = config.get('BREAKER_HALF_OPEN_AFTER_MS', { infer: true });
-    this.breaker = circuitBreaker(handleAll, {
+    this.breaker = circuitBreaker(handleWhen(isManageFailure), {
       halfOpenAfter: this.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(config.get('BREAKER_THRESHOLD', { infer: true })),
     });

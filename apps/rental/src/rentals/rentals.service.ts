@@ -136,6 +136,8 @@ export class RentalsService {
     return this.outbox.inTransaction(async () => {
       const rental = await this.lock(id);
       if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
+      // The sweeper gave up on it (this call outlived ABANDON_PENDING_AFTER_MS): manage cancels it.
+      if (rental.status === 'ABANDONED') throw this.unavailable('the allocation request took too long');
       if (rental.status !== 'PENDING') return rental; // the outcome came first and published it
       rental.status = afterAccepted(rental.status);
       await this.rentals.update({ id }, { status: rental.status });

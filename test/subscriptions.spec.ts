@@ -1,0 +1,25 @@
+import { SUBSCRIPTIONS } from '@app/contracts';
+import { PATTERN_METADATA } from '@nestjs/microservices/constants';
+import { AllocationsConsumer } from '../apps/manage/src/allocations/allocations.consumer';
+import { AssignmentsConsumer } from '../apps/assign/src/assignments/assignments.consumer';
+import { RentalsConsumer } from '../apps/rental/src/rentals/rentals.consumer';
+import { RentalViewsConsumer } from '../apps/view/src/rental-views/rental-views.consumer';
+
+/** The routing keys an app's consumer handles, read from its @HandlesEvent (EventPattern) metadata. */
+function handledRoutingKeys(consumer: new (...args: never[]) => object): string[] {
+  const prototype = consumer.prototype as Record<string, unknown>;
+  return Object.getOwnPropertyNames(prototype)
+    .flatMap((name) => (Reflect.getMetadata(PATTERN_METADATA, prototype[name] as object) as string[] | undefined) ?? [])
+    .sort();
+}
+
+describe('SUBSCRIPTIONS', () => {
+  it.each([
+    ['rental', RentalsConsumer],
+    ['manage', AllocationsConsumer],
+    ['assign', AssignmentsConsumer],
+    ['view', RentalViewsConsumer],
+  ] as const)('lists exactly the events %s handles, so its bindings exist before it first starts', (app, consumer) => {
+    expect(handledRoutingKeys(consumer)).toEqual(SUBSCRIPTIONS[app].map((event) => event.routingKey).sort());
+  });
+});
