@@ -1,0 +1,58 @@
+# syntax=docker/dockerfile:1
+#
+# One image per app, from one Dockerfile:
+#   docker build --build-arg APP=rental -t storage-rental/rental .
+# APP is one of gateway, rental, manage, assign, view, or db-setup (creates the databases and runs
+# every app's migrations, then exits: the Kubernetes Job and the compose one-shot service).
+# The image holds the app's webpack bundle, production node_modules and Node.js; it runs as the
+# unprivileged user `node` (uid 1000) and checks itself on GET /health/live.
+
+# Node 22 LTS. Pin it by digest in production (node:22-alpine@sha256:…) for reproducible builds.
+ARG NODE_IMAGE=node:22-alpine
+
+# ---- all dependencies, for the build
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /src
+COPY package.json package-lock.json ./
+# No dependency needs an install script (no native addons); skipping them keeps the build offline-safe.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
+# ---- the app's bundle: dist/apps/$APP/main.js (node_modules stay external)
+FROM deps AS build
+ARG APP
+RUN test -n "$APP" || { echo 'Set --build-arg APP=<gateway|rental|manage|assign|view|db-setup>' >&2; exit 1; }
+COPY nest-cli.json tsconfig.json ./
+COPY libs ./libs
+COPY apps ./apps
+COPY scripts ./scripts
+COPY deploy/db-setup.webpack.js ./deploy/db-setup.webpack.js
+RUN npx nest build "$APP" && test -f "dist/apps/$APP/main.js"
+
+# ---- production dependencies only
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=optional as well: typeorm's optional peer ts-node (and with it typescript) is in the lock as
+# "devOptional" because of our dev tooling, and --omit=dev alone would still install it.
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# ---- runtime: Node.js, production node_modules, one bundle; no npm, no sources, no compilers
+FROM ${NODE_IMAGE} AS runtime
+ARG APP
+ENV NODE_ENV=production \
+    APP=${APP}
+# npm and corepack are not needed at run time: less to patch, less to exploit.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+           /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /src/dist/apps/${APP}/main.js ./main.js
+# uid:gid of `node` in the official images; numeric, so that Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+# Liveness only: the process answers. Each app listens on <APP>_PORT (GATEWAY_PORT, RENTAL_PORT, …),
+# defaulting to its own port. db-setup serves nothing and exits, so it has no health check.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "const d={gateway:8088,rental:8081,manage:8082,assign:8083,view:8084};const a=process.env.APP;if(!(a in d))process.exit(0);const p=process.env[a.toUpperCase()+'_PORT']||d[a];fetch('http://127.0.0.1:'+p+'/health/live',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form: node is PID 1 and gets SIGTERM itself (readiness 503, drain, close, exit 0).
+STOPSIGNAL SIGTERM
+CMD ["node", "main.js"]

