@@ -233,8 +233,9 @@ function messageOf(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }
 
-async function main(): Promise<void> {
-  const command = parseArgs(process.argv.slice(2));
+/** The command itself, for `npm run dead-letters` and `npm run ops -- dead-letters`. */
+export async function runDeadLetters(args: string[]): Promise<void> {
+  const command = parseArgs(args);
   if (existsSync('.env')) process.loadEnvFile('.env');
   const { AMQP_URL } = validateConfig(BrokerConfig)(process.env);
   const connection = await open(AMQP_URL);
@@ -246,7 +247,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+/** Prints the one line the failure deserves and exits: 2 for a usage error, 1 for anything else. */
+export function exitOnDeadLettersError(error: unknown): never {
   if (error instanceof UsageError) {
     console.error(`dead-letters: ${error.message}; ${USAGE}`);
     process.exit(2);
@@ -254,4 +256,6 @@ main().catch((error: unknown) => {
   if (error instanceof InvalidConfigError || error instanceof CommandError) console.error(`dead-letters: ${error.message}`);
   else console.error(`dead-letters failed: ${messageOf(error)}`);
   process.exit(1);
-});
+}
+
+if (require.main === module) runDeadLetters(process.argv.slice(2)).catch(exitOnDeadLettersError);
