@@ -66,18 +66,22 @@ export class RentalApi {
     return request('GET', `${this.gateway}/allocations/${id}`);
   }
 
-  /** Waits for the read model to show the status, and returns the view. */
+  /**
+   * Waits for the read model to show the status, with the application's details, and returns the
+   * view. Events reach view in any order: an outcome can arrive before RentalRequested, and the
+   * view is CONFIRMED for a moment before it knows whose rental it is.
+   */
   async viewWithStatus(id: string, status: string, timeoutMs = 20_000) {
-    const answer = await eventually(() => this.view(id), (a) => a.status === 200 && a.body.status === status, {
+    const answer = await eventually(() => this.view(id), (a) => a.status === 200 && a.body.status === status && Boolean(a.body.requestedAt), {
       timeoutMs,
       message: `rental ${id} did not reach ${status} in the view`,
     });
     return answer.body;
   }
 
-  /** Waits until the read model shows an outcome (anything but REQUESTED). */
+  /** Waits until the read model shows an outcome (anything but REQUESTED), with the application's details. */
   async settledView(id: string, timeoutMs = 30_000) {
-    const answer = await eventually(() => this.view(id), (a) => a.status === 200 && a.body.status !== 'REQUESTED', {
+    const answer = await eventually(() => this.view(id), (a) => a.status === 200 && a.body.status !== 'REQUESTED' && Boolean(a.body.requestedAt), {
       timeoutMs,
       message: `rental ${id} did not settle`,
     });
