@@ -9,6 +9,7 @@
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { HealthModule, validateConfig } from '@app/platform';
+import { MetricsController } from '../libs/platform/src/metrics/metrics.controller';
 import Ajv2019 from 'ajv/dist/2019';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -334,6 +335,17 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     const service = get(objects, 'Service', app);
     expect(service.spec.ports.map((p: any) => containerPort(container, p.targetPort))).toEqual([port]);
     expect(matches(service.spec.selector, deployment(app).spec.template.metadata.labels)).toBe(true);
+  });
+
+  it.each(APP_NAMES)('%s: asks Prometheus to scrape the route MetricsController serves, on the port the app listens on', (app) => {
+    const port = Number(values(appEnv(app))[portVariableOf(app)]);
+    expect(deployment(app).spec.template.metadata.annotations).toEqual(
+      expect.objectContaining({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(port),
+        'prometheus.io/path': `/${Reflect.getMetadata(PATH_METADATA, MetricsController)}`,
+      }),
+    );
   });
 
   it.each(APP_NAMES)('%s: rolls with zero downtime: maxUnavailable 0, preStop + grace period matched to the drain', (app) => {
