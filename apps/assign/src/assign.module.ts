@@ -1,6 +1,6 @@
 import { CorrelationModule } from '@app/correlation';
 import { BrokerProbe, MessagingModule } from '@app/messaging';
-import { DatabaseProbe, HealthModule, databaseOptions, transactionalPlugin, validateConfig } from '@app/platform';
+import { databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -21,6 +21,7 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
         databaseOptions(config.get('ASSIGN_DATABASE_URL', { infer: true }), ASSIGN_ENTITIES, ASSIGN_MIGRATIONS),
     }),
     TypeOrmModule.forFeature([StorageUnit]),
+    LoggingModule.forRoot('assign'),
     CorrelationModule.forRoot([transactionalPlugin()]),
     MessagingModule.forRoot('assign'),
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),

@@ -1,5 +1,5 @@
 import { CorrelationModule } from '@app/correlation';
-import { HealthModule, validateConfig } from '@app/platform';
+import { HealthModule, LoggingModule, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ApiDocsController } from './api-docs/api-docs.controller';
@@ -10,6 +10,7 @@ import { GATEWAY_ROUTES, proxyRoutes } from './proxy-routes';
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(GatewayConfig) }),
+    LoggingModule.forRoot('gateway'),
     CorrelationModule.forRoot(),
     HealthModule.forRoot([]),
   ],

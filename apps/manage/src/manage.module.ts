@@ -1,6 +1,6 @@
 import { CorrelationModule } from '@app/correlation';
 import { BrokerProbe, MessagingModule } from '@app/messaging';
-import { DatabaseProbe, HealthModule, databaseOptions, transactionalPlugin, validateConfig } from '@app/platform';
+import { databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -18,6 +18,7 @@ import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
       useFactory: (config: ConfigService<ManageConfig, true>) =>
         databaseOptions(config.get('MANAGE_DATABASE_URL', { infer: true }), MANAGE_ENTITIES, MANAGE_MIGRATIONS),
     }),
+    LoggingModule.forRoot('manage'),
     CorrelationModule.forRoot([transactionalPlugin()]),
     MessagingModule.forRoot('manage'),
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),

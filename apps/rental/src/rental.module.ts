@@ -1,6 +1,6 @@
 import { CorrelationModule } from '@app/correlation';
 import { BrokerProbe, MessagingModule } from '@app/messaging';
-import { DatabaseProbe, HealthModule, databaseOptions, transactionalPlugin, validateConfig } from '@app/platform';
+import { databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -22,6 +22,7 @@ import { RentalsService } from './rentals/rentals.service';
       useFactory: (config: ConfigService<RentalConfig, true>) =>
         databaseOptions(config.get('RENTAL_DATABASE_URL', { infer: true }), RENTAL_ENTITIES, RENTAL_MIGRATIONS),
     }),
+    LoggingModule.forRoot('rental'),
     CorrelationModule.forRoot([transactionalPlugin()]),
     MessagingModule.forRoot('rental'),
     TypeOrmModule.forFeature([Rental]),

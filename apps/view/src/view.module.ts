@@ -1,6 +1,6 @@
 import { CorrelationModule } from '@app/correlation';
 import { BrokerProbe, MessagingModule } from '@app/messaging';
-import { DatabaseProbe, HealthModule, databaseOptions, transactionalPlugin, validateConfig } from '@app/platform';
+import { databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -22,6 +22,7 @@ import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
         databaseOptions(config.get('VIEW_DATABASE_URL', { infer: true }), VIEW_ENTITIES, VIEW_MIGRATIONS),
     }),
     TypeOrmModule.forFeature([Notification]),
+    LoggingModule.forRoot('view'),
     CorrelationModule.forRoot([transactionalPlugin()]),
     MessagingModule.forRoot('view'),
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),

@@ -1,3 +1,2 @@
 export * from './correlation-id';
-export * from './correlation-logger';
 export * from './correlation.module';

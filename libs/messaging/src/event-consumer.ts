@@ -1,5 +1,6 @@
 import { EventEnvelope, EventEnvelopeDto, EventType } from '@app/contracts';
 import { CORRELATION_HEADER, correlationIdFrom } from '@app/correlation';
+import { LOGGED_EVENT } from '@app/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -70,6 +71,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
       await this.cls.run(async () => {
         const envelope = data as Partial<EventEnvelope>;
         this.cls.set(CLS_ID, correlationIdFrom(envelope?.correlationId ?? message.properties.headers?.[CORRELATION_HEADER]));
+        this.cls.set(LOGGED_EVENT, { eventType: event.type, eventId: message.properties.messageId });
         const problem = findProblem(event, data);
         if (problem) return this.deadLetter(event, channel, message, `invalid ${event.type}: ${problem}`);
         await this.applyOnce(event, channel, message, envelope as EventEnvelope, apply);
@@ -86,6 +88,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
         await apply();
       });
       eventsConsumed.inc({ type: event.type, outcome: 'applied' });
+      this.logger.log(`Applied ${event.type} ${envelope.id}`);
     } catch (error) {
       if (!(error instanceof DuplicateMessage)) return this.retryOrDeadLetter(event, channel, message, error as Error);
       this.logger.log(`Skipped a duplicate: ${error.message}`);

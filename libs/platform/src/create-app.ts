@@ -1,7 +1,7 @@
-import { CorrelationLogger } from '@app/correlation';
-import { DynamicModule, Logger, Type, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
 import { NestApplicationContext, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
 import { CommonConfig } from './config';
 import { DomainErrorFilter } from './domain-errors';
 import { acceptJsonBodiesOnly } from './json-body.parser';
@@ -27,7 +27,7 @@ export async function createHttpApp(
   );
   if (parseBodies) acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
   recordHttpMetrics(app.getHttpAdapter().getInstance(), name);
-  app.useLogger(new CorrelationLogger(name, { json: config.LOG_FORMAT === 'json' }));
+  app.useLogger(app.get(Logger));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new DomainErrorFilter());
   closeOnSignals(app, config.SHUTDOWN_DRAIN_MS + config.SHUTDOWN_TIMEOUT_MS);
@@ -39,7 +39,7 @@ export async function createHttpApp(
  * orderly stop should exit 0, so we close the app ourselves and say how it went.
  */
 function closeOnSignals(app: NestFastifyApplication, limitMs: number): void {
-  const logger = new Logger('Shutdown');
+  const logger = new NestLogger('Shutdown');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal} received: draining, then closing`);

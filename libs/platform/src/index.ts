@@ -7,3 +7,4 @@ export * from './health/health.module';
 export * from './health/readiness-probe';
 export * from './uuid-param';
 export * from './api-docs';
+export * from './logging.module';

@@ -1,6 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable, Logger } from '@nestjs/common';
+import { maskPhone } from '@app/platform';
 import { Notification } from './notification.entity';
 
 export type OutgoingNotification = Pick<Notification, 'rentalId' | 'customerId' | 'kind' | 'message'> & { phone: string | null };
@@ -34,11 +35,4 @@ export class StoredNotificationSender extends NotificationSender {
     if (result.raw.length === 0) return; // sent before
     this.logger.log(`Notified customer ${notification.customerId} at ${maskPhone(phone)}: ${notification.message}`);
   }
-}
-
-/** Keeps the last three digits: enough to tell numbers apart in a log, not enough to call one. */
-export function maskPhone(phone: string | null): string {
-  if (!phone) return '(no phone)';
-  const digits = phone.replace(/\D/g, '');
-  return `***${digits.slice(-3)}`;
 }

@@ -1,4 +1,4 @@
-import { maskPhone } from './notification-sender';
+import { maskPhone } from './logging.module';
 
 describe('maskPhone', () => {
   it('keeps only the last three digits', () => {

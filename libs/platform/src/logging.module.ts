@@ -1,0 +1,50 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ClsServiceManager } from 'nestjs-cls';
+import { LoggerModule } from 'nestjs-pino';
+import { CommonConfig } from './config';
+
+/** What the current message handler is applying, for its log lines (set by EventConsumer). */
+export const LOGGED_EVENT = 'loggedEvent';
+
+/** Keeps the last three digits: enough to tell numbers apart in a log, not enough to call one. */
+export function maskPhone(phone: unknown): string {
+  if (typeof phone !== 'string' || phone === '') return '(no phone)';
+  return `***${phone.replace(/\D/g, '').slice(-3)}`;
+}
+
+/**
+ * pino for every log line: one JSON object per line in production (`LOG_FORMAT=json`), readable
+ * lines in development. Each line carries the app's name and the correlation id, and while a
+ * message is handled, the event's type and id. Phone numbers are masked wherever they appear.
+ */
+@Module({})
+export class LoggingModule {
+  static forRoot(app: string): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<CommonConfig, true>) => ({
+            pinoHttp: {
+              base: { app },
+              mixin: () => {
+                const cls = ClsServiceManager.getClsService();
+                return cls.isActive() ? { correlationId: cls.getId(), ...cls.get(LOGGED_EVENT) } : {};
+              },
+              redact: { paths: ['phone', '*.phone', '*.*.phone', 'req.body.phone'], censor: maskPhone },
+              // Health probes and scrapes arrive every few seconds; a line each would drown the rest.
+              autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+              quietReqLogger: true,
+              transport:
+                config.get('LOG_FORMAT', { infer: true }) === 'text'
+                  ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,req,res' } }
+                  : undefined,
+            },
+          }),
+        }),
+      ],
+    };
+  }
+}

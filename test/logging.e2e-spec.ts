@@ -1,0 +1,57 @@
+import { APPS } from './e2e-env';
+import { TestSystem, eventually } from './harness';
+import { RentalApi } from './rental-api';
+
+type LogLine = Record<string, unknown> & { app?: string; msg?: string; correlationId?: string };
+
+describe('structured logs', () => {
+  let system: TestSystem;
+  const linesOf = (app: (typeof APPS)[number]): LogLine[] =>
+    system.app(app).output.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as LogLine];
+      } catch {
+        return [];
+      }
+    });
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+  });
+
+  afterAll(() => system.stop());
+
+  it('writes one JSON object per line, each with the app’s name', () => {
+    for (const app of APPS) {
+      expect(system.app(app).output.length).toBeGreaterThan(0);
+      expect(linesOf(app)).toHaveLength(system.app(app).output.length);
+      expect(linesOf(app).filter((line) => line.app !== app)).toEqual([]);
+    }
+  });
+
+  it('puts the correlation id on request lines, and the event’s type and id on message handlers’ lines', async () => {
+    const api = new RentalApi(system.gateway);
+    const correlationId = `logs-${Date.now()}`;
+    const applied = await api.apply({ phone: '+49 30 9876543' }, { 'x-correlation-id': correlationId });
+    await api.viewWithStatus(applied.body.id, 'CONFIRMED');
+
+    const request = await eventually(
+      async () => linesOf('rental').find((line) => line.msg === 'request completed' && line.correlationId === correlationId),
+      Boolean,
+    );
+    expect(request).toEqual(expect.objectContaining({ app: 'rental', correlationId }));
+
+    const handled = linesOf('assign').find((line) => String(line.msg).startsWith('Applied AllocationRequested') && line.correlationId === correlationId);
+    expect(handled).toEqual(expect.objectContaining({ app: 'assign', eventType: 'AllocationRequested', eventId: expect.stringMatching(/^[0-9a-f-]{36}$/) }));
+  });
+
+  it('never writes a whole phone number', async () => {
+    const notice = await eventually(
+      async () => linesOf('view').find((line) => String(line.msg).includes('Notified customer') && String(line.msg).includes('***543')),
+      Boolean,
+      { message: 'view logged no masked notification' },
+    );
+    expect(notice).toBeDefined();
+    for (const app of APPS) expect(system.app(app).output.filter((line) => line.replace(/\D/g, '').includes('309876543'))).toEqual([]);
+  });
+});
