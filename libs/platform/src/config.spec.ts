@@ -16,13 +16,17 @@ describe('validateConfig', () => {
     expect(config.SHUTDOWN_DRAIN_MS).toBe(2000);
   });
 
+  it('reports a value out of range as such', () => {
+    expect(() => validate({ EXAMPLE_PORT: '0' })).toThrow('EXAMPLE_PORT="0" (EXAMPLE_PORT must not be less than 1)');
+  });
+
   it('names every bad variable with its value in one line', () => {
     expect(() => validate({ EXAMPLE_PORT: 'abc', LOG_FORMAT: 'xml' })).toThrow(InvalidConfigError);
     try {
       validate({ EXAMPLE_PORT: 'abc', LOG_FORMAT: 'xml' });
     } catch (error) {
       const message = (error as Error).message;
-      expect(message).toContain('EXAMPLE_PORT="abc"');
+      expect(message).toContain('EXAMPLE_PORT="abc" (EXAMPLE_PORT must be an integer number)');
       expect(message).toContain('LOG_FORMAT="xml"');
       expect(message).not.toContain('\n');
     }

@@ -35,7 +35,7 @@ export class InvalidConfigError extends Error {}
 export function validateConfig<T extends object>(configClass: new () => T) {
   return (env: Record<string, unknown>): T => {
     const config = plainToInstance(configClass, env, { enableImplicitConversion: true });
-    const errors = validateSync(config, { stopAtFirstError: true });
+    const errors = validateSync(config);
     if (errors.length > 0) {
       throw new InvalidConfigError(`Invalid configuration: ${errors.map((e) => describe(e, env)).join('; ')}`);
     }
@@ -58,8 +58,13 @@ export function exitOnInvalidConfig<T extends object>(configClass: new () => T):
   }
 }
 
+/** Of a value's failed rules, the one to tell: its kind (not an integer, not a URL) before its range. */
+const KIND_RULES = ['isInt', 'isString', 'isIn', 'matches'];
+
 function describe(error: ValidationError, env: Record<string, unknown>): string {
   const given = env[error.property];
   const value = given === undefined ? '(unset)' : JSON.stringify(given);
-  return `${error.property}=${value} (${Object.values(error.constraints ?? {}).join(', ')})`;
+  const constraints = error.constraints ?? {};
+  const rule = KIND_RULES.find((name) => name in constraints) ?? Object.keys(constraints)[0];
+  return `${error.property}=${value} (${constraints[rule]})`;
 }
