@@ -43,6 +43,22 @@ describe('API documentation', () => {
     expect(document.components.schemas.RentalResponse.properties.status.enum).toContain('CONFIRMED');
   });
 
+  it.each([
+    ['/rentals/{id}', 'get', '404'],
+    ['/rentals/{id}', 'delete', '409'],
+    ['/rental-views/{id}', 'get', '404'],
+    ['/allocations/{rentalId}', 'get', '404'],
+    ['/storage-units', 'post', '409'],
+    ['/notifications', 'get', '400'],
+  ])('documents the error answer of %s %s: %s', (path, method, status) => {
+    expect(JSON.stringify(document.paths[path][method].responses[status])).toContain('#/components/schemas/ErrorResponse');
+  });
+
+  it('shows examples for an application', () => {
+    const fields = document.components.schemas.ApplyRentalDto.properties;
+    expect([fields.customerId.example, fields.size.example, fields.startDate.example]).toEqual(['alice', 'M', '2030-06-01']);
+  });
+
   it('serves the interactive page, which loads the combined document', async () => {
     const page = await request('GET', `${system.gateway}/docs`);
     expect(page.status).toBe(200);

@@ -1,8 +1,8 @@
-import { CreateMessagingTables1732400000000, InboxMessage, OutboxMessage } from '@app/messaging';
+import { AddOutboxTraceContext1732400000500, CreateMessagingTables1732400000000, InboxMessage, OutboxMessage } from '@app/messaging';
 import { Assignment } from './assignments/assignment.entity';
 import { CreateInventory1732400000200 } from './migrations/1732400000200-create-inventory';
 import { StorageUnit } from './storage-units/storage-unit.entity';
 
 /** Everything TypeORM needs for assign's database, listed as classes (a webpack bundle has no files to glob). */
 export const ASSIGN_ENTITIES = [StorageUnit, Assignment, OutboxMessage, InboxMessage];
-export const ASSIGN_MIGRATIONS = [CreateMessagingTables1732400000000, CreateInventory1732400000200];
+export const ASSIGN_MIGRATIONS = [CreateMessagingTables1732400000000, CreateInventory1732400000200, AddOutboxTraceContext1732400000500];

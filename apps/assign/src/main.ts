@@ -1,3 +1,5 @@
+// First: tracing patches `http` before anything else loads it.
+import './tracing';
 import { startEventConsumer } from '@app/messaging';
 import { createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
 import { AssignConfig } from './assign.config';

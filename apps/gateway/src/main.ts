@@ -1,3 +1,5 @@
+// First: tracing patches `http` before anything else loads it.
+import './tracing';
 import { createHttpApp, exitOnInvalidConfig } from '@app/platform';
 import { SwaggerModule } from '@nestjs/swagger';
 import { GatewayConfig } from './gateway.config';

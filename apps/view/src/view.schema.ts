@@ -1,4 +1,4 @@
-import { CreateMessagingTables1732400000000, InboxMessage, OutboxMessage } from '@app/messaging';
+import { AddOutboxTraceContext1732400000500, CreateMessagingTables1732400000000, InboxMessage, OutboxMessage } from '@app/messaging';
 import { CreateReadModel1732400000400 } from './migrations/1732400000400-create-read-model';
 import { Notification } from './notifications/notification.entity';
 import { RentalViewEvent } from './rental-views/rental-view-event.entity';
@@ -6,4 +6,4 @@ import { RentalView } from './rental-views/rental-view.entity';
 
 /** Everything TypeORM needs for view's database, listed as classes (a webpack bundle has no files to glob). */
 export const VIEW_ENTITIES = [RentalView, RentalViewEvent, Notification, OutboxMessage, InboxMessage];
-export const VIEW_MIGRATIONS = [CreateMessagingTables1732400000000, CreateReadModel1732400000400];
+export const VIEW_MIGRATIONS = [CreateMessagingTables1732400000000, CreateReadModel1732400000400, AddOutboxTraceContext1732400000500];

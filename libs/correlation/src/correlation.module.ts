@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { trace } from '@opentelemetry/api';
 import { ClsModule, ClsPlugin } from 'nestjs-cls';
-import { CORRELATION_HEADER, correlationIdFrom } from './correlation-id';
+import { CORRELATION_HEADER, CORRELATION_SPAN_ATTRIBUTE, correlationIdFrom } from './correlation-id';
 
 /**
  * Holds the correlation id of the current request or message in nestjs-cls: taken from the
@@ -25,6 +26,7 @@ export class CorrelationModule {
               // On the request too: the gateway's proxy then forwards it to the app as it is.
               req.headers[CORRELATION_HEADER] = cls.getId();
               res.setHeader(CORRELATION_HEADER, cls.getId());
+              trace.getActiveSpan()?.setAttribute(CORRELATION_SPAN_ATTRIBUTE, cls.getId());
             },
           },
         }),

@@ -58,13 +58,17 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Resolves once the broker confirmed the message is stored. */
-  async publish(routingKey: string, body: string, meta: { messageId: string; type: string; correlationId: string }): Promise<void> {
+  async publish(
+    routingKey: string,
+    body: string,
+    meta: { messageId: string; type: string; correlationId: string; traceparent: string | null },
+  ): Promise<void> {
     await this.requireChannel().publish(this.config.get('AMQP_EXCHANGE', { infer: true }), routingKey, Buffer.from(body), {
       persistent: true,
       contentType: 'application/json',
       messageId: meta.messageId,
       type: meta.type,
-      headers: { [CORRELATION_HEADER]: meta.correlationId },
+      headers: { [CORRELATION_HEADER]: meta.correlationId, ...(meta.traceparent ? { traceparent: meta.traceparent } : {}) },
       timeout: PUBLISH_TIMEOUT_MS,
     });
   }

@@ -1,8 +1,9 @@
 import { EventEnvelope, EventEnvelopeDto, EventType } from '@app/contracts';
-import { CORRELATION_HEADER, correlationIdFrom } from '@app/correlation';
+import { CORRELATION_HEADER, CORRELATION_SPAN_ATTRIBUTE, correlationIdFrom } from '@app/correlation';
 import { LOGGED_EVENT } from '@app/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -23,6 +24,7 @@ const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
 const REQUEUE_PAUSE_MS = 1000;
 const MAX_RETRY_DELAY_MS = 60_000;
 const IN_FLIGHT_POLL_MS = 20;
+const tracer = trace.getTracer('storage-rental-messaging');
 
 /**
  * What happens to every inbound message, in one place: restore its correlation id, validate it,
@@ -67,16 +69,34 @@ export class EventConsumer implements BeforeApplicationShutdown {
   async consume(event: EventType, channel: Channel, message: ConsumeMessage, data: unknown, apply: () => Promise<void>): Promise<void> {
     this.delivery = { channel, consumerTag: message.fields.consumerTag };
     this.inFlight += 1;
+    const envelope = data as Partial<EventEnvelope>;
+    const correlationId = correlationIdFrom(envelope?.correlationId ?? message.properties.headers?.[CORRELATION_HEADER]);
+    // The publisher's trace continues here (a no-op unless tracing is on).
+    const parent = propagation.extract(context.active(), message.properties.headers ?? {});
+    const span = tracer.startSpan(
+      `${event.type} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'rabbitmq',
+          'messaging.operation': 'process',
+          'messaging.destination.name': message.fields.routingKey,
+          'messaging.message.id': message.properties.messageId,
+          [CORRELATION_SPAN_ATTRIBUTE]: correlationId,
+        },
+      },
+      parent,
+    );
     try {
-      await this.cls.run(async () => {
-        const envelope = data as Partial<EventEnvelope>;
-        this.cls.set(CLS_ID, correlationIdFrom(envelope?.correlationId ?? message.properties.headers?.[CORRELATION_HEADER]));
+      await context.with(trace.setSpan(parent, span), () => this.cls.run(async () => {
+        this.cls.set(CLS_ID, correlationId);
         this.cls.set(LOGGED_EVENT, { eventType: event.type, eventId: message.properties.messageId });
         const problem = findProblem(event, data);
         if (problem) return this.deadLetter(event, channel, message, `invalid ${event.type}: ${problem}`);
         await this.applyOnce(event, channel, message, envelope as EventEnvelope, apply);
-      });
+      }));
     } finally {
+      span.end();
       this.inFlight -= 1;
     }
   }

@@ -11,6 +11,7 @@ export * from './inbox-message.entity';
 export * from './messaging.metrics';
 export * from './messaging.module';
 export * from './migrations/1732400000000-create-messaging-tables';
+export * from './migrations/1732400000500-add-outbox-trace-context';
 export * from './outbox';
 export * from './outbox-message.entity';
 export * from './outbox-relay';

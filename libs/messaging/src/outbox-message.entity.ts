@@ -20,6 +20,10 @@ export class OutboxMessage {
   @Column({ name: 'correlation_id', type: 'varchar', length: 128 })
   correlationId!: string;
 
+  /** W3C `traceparent` of the transaction that wrote the event: the trace continues in the consumer. */
+  @Column({ name: 'trace_context', type: 'varchar', length: 128, nullable: true })
+  traceContext!: string | null;
+
   /** The serialised envelope, published byte for byte. */
   @Column({ type: 'text' })
   body!: string;

@@ -87,6 +87,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
             messageId: message.messageId,
             type: message.type,
             correlationId: message.correlationId,
+            traceparent: message.traceContext,
           }),
         ),
       );

@@ -2,6 +2,7 @@ import { EventEnvelope, EventType } from '@app/contracts';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { context, propagation } from '@opentelemetry/api';
 import { ClsService } from 'nestjs-cls';
 import { randomUUID } from 'node:crypto';
 import { OutboxMessage } from './outbox-message.entity';
@@ -38,8 +39,12 @@ export class Outbox {
       correlationId: (this.cls.isActive() && this.cls.getId()) || randomUUID(),
       payload,
     };
+    // The relay publishes later, outside this context: keep the trace context with the event.
+    const trace: { traceparent?: string } = {};
+    propagation.inject(context.active(), trace);
     await this.txHost.tx.getRepository(OutboxMessage).insert({
       messageId: envelope.id,
+      traceContext: trace.traceparent ?? null,
       type: event.type,
       routingKey: event.routingKey,
       correlationId: envelope.correlationId,

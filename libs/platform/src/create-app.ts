@@ -6,6 +6,7 @@ import { CommonConfig } from './config';
 import { DomainErrorFilter } from './domain-errors';
 import { acceptJsonBodiesOnly } from './json-body.parser';
 import { recordHttpMetrics } from './metrics/http-metrics';
+import { stopTracing } from './tracing';
 
 /** Requests larger than this are refused with 413 before any of our code runs. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -49,7 +50,7 @@ function closeOnSignals(app: NestFastifyApplication, limitMs: number): void {
       }, limitMs).unref();
       // The public type hides close(signal); Terminus only holds the drain window when it sees SIGTERM.
       (app as unknown as NestApplicationContext).close(signal).then(
-        () => process.exit(0),
+        () => stopTracing().then(() => process.exit(0)),
         (error: unknown) => {
           logger.error(`Shutdown failed: ${String(error)}`);
           process.exit(1);

@@ -1,4 +1,4 @@
-import { ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorResponse } from '@app/platform';
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { AddStorageUnitDto, ListStorageUnitsQuery } from './add-storage-unit.dto';
@@ -16,6 +16,7 @@ export class StorageUnitsController {
   }
 
   @Post()
+  @ApiConflictResponse({ type: ErrorResponse, description: 'A unit with this code exists already' })
   add(@Body() dto: AddStorageUnitDto) {
     return this.units.add(dto);
   }

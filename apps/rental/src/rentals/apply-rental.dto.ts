@@ -2,23 +2,29 @@ import { IsCalendarDate, IsPlainText, STORAGE_SIZES, StorageSize } from '@app/co
 import { IsIn, IsString, Matches } from 'class-validator';
 
 export class ApplyRentalDto {
+  /** @example "alice" */
   @IsPlainText(1, 64)
   customerId!: string;
 
+  /** @example "+49 30 1234567" */
   @IsString()
   @Matches(/^\+?[0-9][0-9 ()-]{4,30}$/, { message: 'phone must be a phone number: digits, spaces, ( ) - and an optional leading +' })
   phone!: string;
 
+  /** @example "berlin" */
   @IsString()
   @Matches(/^[a-z0-9-]{1,64}$/, { message: 'location must be 1 to 64 lower-case letters, digits or dashes' })
   location!: string;
 
+  /** @example "M" */
   @IsIn(STORAGE_SIZES, { message: `size must be one of ${STORAGE_SIZES.join(', ')}` })
   size!: StorageSize;
 
+  /** First rented day, today or later. @example "2030-06-01" */
   @IsCalendarDate()
   startDate!: string;
 
+  /** Last rented day (inclusive), not before startDate. @example "2030-06-30" */
   @IsCalendarDate()
   endDate!: string;
 }

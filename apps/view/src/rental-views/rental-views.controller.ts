@@ -1,4 +1,4 @@
-import { ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorResponse, UuidParam } from '@app/platform';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ListByCustomerQuery } from '../list-by-customer.query';
@@ -16,6 +16,7 @@ export class RentalViewsController {
   }
 
   @Get(':id')
+  @ApiNotFoundResponse({ type: ErrorResponse })
   find(@UuidParam('id') id: string) {
     return this.views.find(id);
   }

@@ -1,0 +1,3 @@
+import { startTracing } from '@app/platform/tracing';
+
+startTracing('manage');

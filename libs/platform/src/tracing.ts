@@ -1,0 +1,31 @@
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+
+let sdk: NodeSDK | undefined;
+
+/**
+ * OpenTelemetry tracing, on only when OTEL_EXPORTER_OTLP_ENDPOINT is set; the SDK reads that and
+ * the other standard OTEL_* variables itself. HTTP in and out (fetch included) is traced by the
+ * instrumentations; AMQP hops carry `traceparent` through the outbox (libs/messaging). Each app's
+ * `tracing.ts` calls this and is its main.ts's first import: the SDK must patch `http` before
+ * anything loads it.
+ */
+export function startTracing(app: string): void {
+  if (!process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return;
+  sdk = new NodeSDK({
+    serviceName: app,
+    traceExporter: new OTLPTraceExporter(),
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(health|metrics)/.test(request.url ?? '') }),
+      new UndiciInstrumentation(),
+    ],
+  });
+  sdk.start();
+}
+
+/** Exports the spans still buffered; called on shutdown. */
+export async function stopTracing(): Promise<void> {
+  await sdk?.shutdown().catch(() => undefined);
+}
