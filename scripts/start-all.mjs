@@ -2,7 +2,8 @@
 /**
  * npm run start:all — builds, makes sure the local services run, creates and migrates the
  * databases, starts the five apps, waits until each is ready and prints their URLs.
- * Ctrl-C stops them all cleanly. Ports come from the environment, .env, or .env.example.
+ * Ctrl-C stops them all cleanly. Settings come from the environment, .env, or .env.example (which
+ * carries the development JWT_SECRET, so `npm run token` tokens work at once).
  */
 import { execSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ step('[3/4] databases', 'npm run --silent db:setup');
 process.stdout.write('\n== [4/4] apps\n');
 const env = settings();
 const children = APPS.map((app) => {
-  const child = spawn(process.execPath, [`dist/apps/${app}/main.js`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [`dist/apps/${app}/main.js`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${app}]`.padEnd(10);
   for (const stream of [child.stdout, child.stderr]) {
     stream.on('data', (chunk) => chunk.toString().split('\n').filter(Boolean).forEach((line) => console.log(`${prefix}${line}`)));

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { E2E_ENV } from './e2e-env';
 import { TestSystem, dayFromToday, eventually, newCustomer, newLocation, request } from './harness';
 import { RentalApi } from './rental-api';
+import { ADMIN } from './tokens';
 
 /** Few, fast attempts, so that a failing handler reaches the dead-letter queue within a second. */
 const ENV = { AMQP_MAX_ATTEMPTS: '2', AMQP_RETRY_DELAY_MS: '100' };
@@ -198,14 +199,12 @@ describe('poison messages, retries and dead letters', () => {
       expect(again[0].headers).toEqual(expect.objectContaining({ 'x-dead-letter-reason': reason, 'x-attempt': 2 }));
 
       // Now give manage what it was missing, and re-drive.
-      const created = await request('POST', `${system.app('manage').url}/allocations`, {
-        rentalId,
-        customerId: newCustomer(),
-        location: newLocation(),
-        size: 'S',
-        startDate: dayFromToday(5),
-        endDate: dayFromToday(6),
-      });
+      const created = await request(
+        'POST',
+        `${system.app('manage').url}/allocations`,
+        { rentalId, customerId: newCustomer(), location: newLocation(), size: 'S', startDate: dayFromToday(5), endDate: dayFromToday(6) },
+        ADMIN,
+      );
       expect(created.status).toBe(201);
       expect(created.body.status).toBe('REQUESTED');
 
@@ -215,7 +214,7 @@ describe('poison messages, retries and dead letters', () => {
       expect(redriven.stdout).toMatch(/^Re-drove 1 of \d+ dead letter\(s\) from manage\.dead to manage\.events; \d+ left in manage\.dead$/m);
 
       const allocation = await eventually(
-        () => request('GET', `${system.app('manage').url}/allocations/${rentalId}`),
+        () => request('GET', `${system.app('manage').url}/allocations/${rentalId}`, undefined, ADMIN),
         (a) => a.body.status === 'ASSIGNED',
         { message: 'the re-driven StorageAssigned was not applied' },
       );

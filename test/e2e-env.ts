@@ -25,7 +25,13 @@ export const E2E_DATABASES = {
   assign: `mysql://root@127.0.0.1:3306/assign_e2e${SUFFIX}`,
 };
 
+/** The tests sign their own tokens with it (test/tokens.ts); the apps check them with it. */
+export const E2E_JWT_SECRET = 'e2e-only-jwt-secret-0123456789-abcdefghijklmnop';
+
 export const E2E_ENV: Record<string, string> = {
+  JWT_SECRET: E2E_JWT_SECRET,
+  // Tests flood the gateway on purpose; the security suite starts a gateway with a low limit of its own.
+  RATE_LIMIT_MAX: '1000000',
   HOST: '127.0.0.1',
   GATEWAY_PORT: String(PORTS.gateway),
   RENTAL_PORT: String(PORTS.rental),

@@ -5,9 +5,11 @@ import { GatewayConfig } from '../apps/gateway/src/gateway.config';
 import { ManageConfig } from '../apps/manage/src/manage.config';
 import { RentalConfig } from '../apps/rental/src/rental.config';
 import { ViewConfig } from '../apps/view/src/view.config';
+import { AuthConfig } from '../libs/platform/src/auth/auth.config';
 
+const text = readFileSync(join(__dirname, '../.env.example'), 'utf8');
 const documented = new Map(
-  readFileSync(join(__dirname, '../.env.example'), 'utf8')
+  text
     .split('\n')
     .filter((line) => /^[A-Z_]+=/.test(line))
     .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
@@ -24,5 +26,12 @@ describe('.env.example', () => {
     for (const [name, value] of Object.entries(new configClass())) {
       expect([name, documented.get(name)]).toEqual([name, String(value)]);
     }
+  });
+
+  it('lists the token settings, which have no default: a dev JWT_SECRET, the production ones commented out', () => {
+    const names = Object.keys(new AuthConfig());
+    expect(names.sort()).toEqual(['JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'JWT_SECRET']);
+    expect(documented.get('JWT_SECRET')?.length).toBeGreaterThanOrEqual(32);
+    for (const name of names.filter((n) => n !== 'JWT_SECRET')) expect(text).toMatch(new RegExp(`^# ${name}=`, 'm'));
   });
 });

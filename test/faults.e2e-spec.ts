@@ -4,6 +4,7 @@ import { activeAssignments, countDoubleBookings, queryPostgres } from './e2e-dat
 import { SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newLocation, percentile, request, sleep } from './harness';
 import { RentalApi } from './rental-api';
+import { ADMIN, as } from './tokens';
 
 /** A one-day S rental still waiting for manage's answer, as the rental app saves it before calling manage. */
 function insertPendingRental(id: string, customerId: string, location: string, day: string) {
@@ -108,7 +109,7 @@ describe('fault isolation and no lost data', () => {
     await eventually(() => api.allocation(rentalId), (a) => a.body.status === 'CANCELLED');
     const late = await request('POST', `${system.app('manage').url}/allocations`, {
       rentalId, customerId: 'crashed', location, size: 'S', startDate: dayFromToday(3), endDate: dayFromToday(3),
-    });
+    }, as('crashed'));
     expect(late.status).toBe(409);
   });
 
@@ -120,7 +121,7 @@ describe('fault isolation and no lost data', () => {
     await insertPendingRental(rentalId, 'overtaken', location, dayFromToday(4));
     const allocation = await request('POST', `${system.app('manage').url}/allocations`, {
       rentalId, customerId: 'overtaken', location, size: 'S', startDate: dayFromToday(4), endDate: dayFromToday(4),
-    });
+    }, as('overtaken'));
     expect(allocation.status).toBe(201);
     await eventually(() => api.rental(rentalId), (a) => a.body.status === 'CONFIRMED');
     const view = await api.viewWithStatus(rentalId, 'CONFIRMED');
@@ -159,7 +160,7 @@ describe('fault isolation and no lost data', () => {
       await sleep(100);
       expect((await request('GET', `${manage.url}/health/ready`)).status).toBe(503);
       expect((await request('GET', `${manage.url}/health/live`)).status).toBe(200);
-      expect((await request('GET', `${manage.url}/allocations/${randomUUID()}`)).status).toBe(404);
+      expect((await request('GET', `${manage.url}/allocations/${randomUUID()}`, undefined, ADMIN)).status).toBe(404);
       expect(await manage.waitForExit()).toBe(0);
       const log = manage.output.join('\n');
       expect(log.indexOf('Awaiting 1500ms before shutdown')).toBeGreaterThan(-1);
@@ -199,7 +200,7 @@ describe('fault isolation and no lost data', () => {
         const target = candidates[turn++ % candidates.length];
         const answer = await request('POST', `${target.url}/rentals`, {
           customerId: 'rolling', phone: '+4930123', location, size: 'S', startDate: dayFromToday(5), endDate: dayFromToday(5),
-        });
+        }, as('rolling'));
         seen.push(answer.status);
       }
       return seen;
@@ -273,7 +274,7 @@ describe('an event for a consumer that has never run', () => {
     units.start();
     try {
       await units.waitReady();
-      await request('POST', `${units.url}/storage-units`, { code: `${location}-S-1`, location, size: 'S' });
+      await request('POST', `${units.url}/storage-units`, { code: `${location}-S-1`, location, size: 'S' }, ADMIN);
       // The request was published before the unit existed, so the answer is "unavailable": what matters is that one came.
       const view = await api.settledView(applied.body.id);
       expect(['CONFIRMED', 'REJECTED']).toContain(view.status);

@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { APPS, PORTS, SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, eventually, request } from './harness';
 import { RentalApi } from './rental-api';
+import { ADMIN, as } from './tokens';
 
 describe('workspace foundation', () => {
   let system: TestSystem;
@@ -25,7 +26,7 @@ describe('workspace foundation', () => {
   it('echoes the caller’s correlation id, and makes one when there is none', async () => {
     const given = await request('GET', `${system.gateway}/health/live`, undefined, { 'x-correlation-id': 'client-chose-this' });
     expect(given.headers.get('x-correlation-id')).toBe('client-chose-this');
-    const made = await request('GET', `${system.gateway}/storage-units?location=berlin`);
+    const made = await request('GET', `${system.gateway}/storage-units?location=berlin`, undefined, ADMIN);
     expect(made.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -89,7 +90,7 @@ describe('workspace foundation', () => {
       const gateway = new AppProcess('gateway', SPARE_PORTS[0], { GATEWAY_PORT: String(SPARE_PORTS[0]), VIEW_URL: 'http://127.0.0.1:1' }).start();
       try {
         await gateway.waitReady();
-        const answer = await request('GET', `${gateway.url}/rental-views/00000000-0000-4000-8000-000000000000`);
+        const answer = await request('GET', `${gateway.url}/rental-views/00000000-0000-4000-8000-000000000000`, undefined, ADMIN);
         expect(answer.status).toBe(502);
         expect(answer.body).toEqual(expect.objectContaining({ statusCode: 502, error: 'Bad Gateway' }));
       } finally {
@@ -104,7 +105,7 @@ describe('workspace foundation', () => {
       const gateway = new AppProcess('gateway', SPARE_PORTS[0], { GATEWAY_PORT: String(SPARE_PORTS[0]), VIEW_URL: slowUrl, UPSTREAM_TIMEOUT_MS: '300' }).start();
       try {
         await gateway.waitReady();
-        const answer = await request('GET', `${gateway.url}/notifications?customerId=x`);
+        const answer = await request('GET', `${gateway.url}/notifications?customerId=x`, undefined, as('x'));
         expect(answer.status).toBe(504);
         expect(answer.body).toEqual(expect.objectContaining({ statusCode: 504, error: 'Gateway Timeout' }));
       } finally {

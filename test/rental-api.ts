@@ -1,10 +1,16 @@
 import { Answer, dayFromToday, eventually, newCustomer, newLocation, request } from './harness';
+import { ADMIN, as } from './tokens';
 
 const UNITS_PER_SIZE_AT_DEFAULT_LOCATION = 25;
 
-/** The calls a customer and an operator make, through the gateway. */
+/**
+ * The calls a customer and an operator make, through the gateway. Each call carries the token a
+ * real client would: an application its customer's, a rental's later calls its owner's (the
+ * owners of the rentals applied for here are remembered), inventory an admin's.
+ */
 export class RentalApi {
   private defaultLocation?: Promise<string>;
+  private readonly owners = new Map<string, string>();
 
   constructor(private readonly gateway: string) {}
 
@@ -26,7 +32,7 @@ export class RentalApi {
   async addUnits(location: string, size: string, count: number): Promise<void> {
     const answers = await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        request('POST', `${this.gateway}/storage-units`, { code: `${location}-${size}-${i + 1}`, location, size }),
+        request('POST', `${this.gateway}/storage-units`, { code: `${location}-${size}-${i + 1}`, location, size }, ADMIN),
       ),
     );
     const failed = answers.filter((a) => a.status !== 201);
@@ -43,27 +49,36 @@ export class RentalApi {
       endDate: dayFromToday(20),
       ...overrides,
     };
-    return request('POST', `${this.gateway}/rentals`, body, headers);
+    const applicant = typeof body.customerId === 'string' ? body.customerId : newCustomer();
+    const answer = await request('POST', `${this.gateway}/rentals`, body, { ...as(applicant), ...headers });
+    if (answer.status === 201) this.owners.set(answer.body.id, answer.body.customerId);
+    return answer;
+  }
+
+  /** The owner's token for a rental applied for through this api, else an admin's. */
+  private callerOf(rentalId: string): Record<string, string> {
+    const owner = this.owners.get(rentalId);
+    return owner ? as(owner) : ADMIN;
   }
 
   rental(id: string) {
-    return request('GET', `${this.gateway}/rentals/${id}`);
+    return request('GET', `${this.gateway}/rentals/${id}`, undefined, this.callerOf(id));
   }
 
   cancel(id: string) {
-    return request('DELETE', `${this.gateway}/rentals/${id}`);
+    return request('DELETE', `${this.gateway}/rentals/${id}`, undefined, this.callerOf(id));
   }
 
   view(id: string) {
-    return request('GET', `${this.gateway}/rental-views/${id}`);
+    return request('GET', `${this.gateway}/rental-views/${id}`, undefined, this.callerOf(id));
   }
 
   notifications(customerId: string) {
-    return request('GET', `${this.gateway}/notifications?customerId=${encodeURIComponent(customerId)}`);
+    return request('GET', `${this.gateway}/notifications?customerId=${encodeURIComponent(customerId)}`, undefined, as(customerId));
   }
 
   allocation(id: string) {
-    return request('GET', `${this.gateway}/allocations/${id}`);
+    return request('GET', `${this.gateway}/allocations/${id}`, undefined, this.callerOf(id));
   }
 
   /**

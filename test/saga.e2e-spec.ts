@@ -1,6 +1,7 @@
 import { SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, dayFromToday, eventually, newCustomer, newLocation, request } from './harness';
 import { RentalApi } from './rental-api';
+import { ADMIN, as } from './tokens';
 
 describe('the rental saga, through the gateway', () => {
   let system: TestSystem;
@@ -154,7 +155,7 @@ describe('the rental saga, through the gateway', () => {
     expect(changed.status).toBe(422);
 
     await api.viewWithStatus(created[0].body.id, 'CONFIRMED');
-    const list = await request('GET', `${system.gateway}/rental-views?customerId=${customerId}`);
+    const list = await request('GET', `${system.gateway}/rental-views?customerId=${customerId}`, undefined, as(customerId));
     expect(list.body.total).toBe(1);
   });
 
@@ -181,7 +182,7 @@ describe('the rental saga, through the gateway', () => {
   it('shows the correlation id of each step in the view’s history', async () => {
     const applied = await api.apply({}, { 'x-correlation-id': 'apply-flow' });
     await api.viewWithStatus(applied.body.id, 'CONFIRMED');
-    await request('DELETE', `${system.gateway}/rentals/${applied.body.id}`, undefined, { 'x-correlation-id': 'cancel-flow' });
+    await request('DELETE', `${system.gateway}/rentals/${applied.body.id}`, undefined, { ...as(applied.body.customerId), 'x-correlation-id': 'cancel-flow' });
     const view = await eventually(() => api.view(applied.body.id), (a) => a.body.history.length === 6);
     const idOf = (type: string) => view.body.history.find((e: { type: string }) => e.type === type).correlationId;
     expect(['RentalRequested', 'AllocationRequested', 'StorageAssigned'].map(idOf)).toEqual(['apply-flow', 'apply-flow', 'apply-flow']);
@@ -192,15 +193,15 @@ describe('the rental saga, through the gateway', () => {
     const customerId = newCustomer();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await api.apply({ customerId, startDate: dayFromToday(60 + i), endDate: dayFromToday(60 + i) })).body.id);
-    await eventually(() => request('GET', `${system.gateway}/rental-views?customerId=${customerId}`), (a) => a.body.total === 3);
-    const first = await request('GET', `${system.gateway}/rental-views?customerId=${customerId}&page=1&pageSize=2`);
-    const second = await request('GET', `${system.gateway}/rental-views?customerId=${customerId}&page=2&pageSize=2`);
+    await eventually(() => request('GET', `${system.gateway}/rental-views?customerId=${customerId}`, undefined, as(customerId)), (a) => a.body.total === 3);
+    const first = await request('GET', `${system.gateway}/rental-views?customerId=${customerId}&page=1&pageSize=2`, undefined, as(customerId));
+    const second = await request('GET', `${system.gateway}/rental-views?customerId=${customerId}&page=2&pageSize=2`, undefined, as(customerId));
     expect([...first.body.items, ...second.body.items].map((v: { id: string }) => v.id)).toEqual(ids.reverse());
     expect(first.body).toEqual(expect.objectContaining({ page: 1, pageSize: 2, total: 3 }));
   });
 
   it('stocks a default inventory on first start, so a new user can rent at once', async () => {
-    const units = await request('GET', `${system.gateway}/storage-units?location=berlin&size=XL`);
+    const units = await request('GET', `${system.gateway}/storage-units?location=berlin&size=XL`, undefined, as(newCustomer()));
     expect(units.status).toBe(200);
     expect(units.body.length).toBeGreaterThan(0);
   });
@@ -208,7 +209,7 @@ describe('the rental saga, through the gateway', () => {
   it('refuses a duplicate storage unit code with 409', async () => {
     const location = newLocation();
     await api.addUnits(location, 'S', 1);
-    const duplicate = await request('POST', `${system.gateway}/storage-units`, { code: `${location}-S-1`, location, size: 'S' });
+    const duplicate = await request('POST', `${system.gateway}/storage-units`, { code: `${location}-S-1`, location, size: 'S' }, ADMIN);
     expect(duplicate.status).toBe(409);
   });
 });
@@ -232,7 +233,7 @@ describe('applying while manage is down', () => {
     expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(answer.body.message).toMatch(/try again/);
 
-    const listed = await request('GET', `${system.gateway}/rental-views?customerId=${customerId}`);
+    const listed = await request('GET', `${system.gateway}/rental-views?customerId=${customerId}`, undefined, as(customerId));
     expect(listed.body.total).toBe(0);
   });
 });

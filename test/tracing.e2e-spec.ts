@@ -2,6 +2,7 @@ import { createServer, Server } from 'node:http';
 import { SPARE_PORTS } from './e2e-env';
 import { TestSystem, eventually, request } from './harness';
 import { RentalApi } from './rental-api';
+import { as } from './tokens';
 
 interface Span {
   service: string;
@@ -82,7 +83,7 @@ describe('tracing', () => {
     // After the restart: the old process flushes its last spans while it stops.
     await system.restart('view', { OTEL_EXPORTER_OTLP_ENDPOINT: '' });
     const before = collector.spans.length;
-    await request('GET', `${system.app('view').url}/rental-views?customerId=nobody`);
+    await request('GET', `${system.app('view').url}/rental-views?customerId=nobody`, undefined, as('nobody'));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(collector.spans.filter((s, i) => i >= before && s.service === 'view')).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { CorrelationModule } from '@app/correlation';
 import { BrokerProbe, MessagingModule } from '@app/messaging';
-import { databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
+import { AuthConfig, AuthModule, databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -14,7 +14,7 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(AssignConfig) }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(AssignConfig, AuthConfig) }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AssignConfig, true>) =>
@@ -24,6 +24,7 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
     LoggingModule.forRoot('assign'),
     CorrelationModule.forRoot([transactionalPlugin()]),
     MessagingModule.forRoot('assign'),
+    AuthModule,
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
   controllers: [StorageUnitsController, AssignmentsConsumer],

@@ -1,5 +1,5 @@
 import { CorrelationModule } from '@app/correlation';
-import { HealthModule, LoggingModule, validateConfig } from '@app/platform';
+import { AuthConfig, AuthModule, HealthModule, LoggingModule, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ApiDocsController } from './api-docs/api-docs.controller';
@@ -9,9 +9,10 @@ import { GATEWAY_ROUTES, proxyRoutes } from './proxy-routes';
 /** Readiness has no probes: the gateway is ready when it runs, whatever the state of the apps behind it. */
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(GatewayConfig) }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(GatewayConfig, AuthConfig) }),
     LoggingModule.forRoot('gateway'),
     CorrelationModule.forRoot(),
+    AuthModule,
     HealthModule.forRoot([]),
   ],
   controllers: [ApiDocsController],

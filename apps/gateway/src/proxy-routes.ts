@@ -7,6 +7,8 @@ export interface ProxyRoute {
   prefix: string;
   app: string;
   upstream: string;
+  /** Only these methods are public; the app's other routes under the prefix are for the apps themselves. */
+  methods: ('GET' | 'POST' | 'DELETE')[];
 }
 
 export const GATEWAY_ROUTES = Symbol('GATEWAY_ROUTES');
@@ -14,11 +16,12 @@ export const GATEWAY_ROUTES = Symbol('GATEWAY_ROUTES');
 /** Which app serves each public path. The gateway passes requests and answers through unchanged. */
 export function proxyRoutes(config: Pick<GatewayConfig, 'RENTAL_URL' | 'MANAGE_URL' | 'ASSIGN_URL' | 'VIEW_URL'>): ProxyRoute[] {
   return [
-    { prefix: '/rentals', app: 'rental', upstream: config.RENTAL_URL },
-    { prefix: '/allocations', app: 'manage', upstream: config.MANAGE_URL },
-    { prefix: '/storage-units', app: 'assign', upstream: config.ASSIGN_URL },
-    { prefix: '/rental-views', app: 'view', upstream: config.VIEW_URL },
-    { prefix: '/notifications', app: 'view', upstream: config.VIEW_URL },
+    { prefix: '/rentals', app: 'rental', upstream: config.RENTAL_URL, methods: ['GET', 'POST', 'DELETE'] },
+    // POST /allocations is rental's call to manage, on behalf of an application: never a client's.
+    { prefix: '/allocations', app: 'manage', upstream: config.MANAGE_URL, methods: ['GET'] },
+    { prefix: '/storage-units', app: 'assign', upstream: config.ASSIGN_URL, methods: ['GET', 'POST'] },
+    { prefix: '/rental-views', app: 'view', upstream: config.VIEW_URL, methods: ['GET'] },
+    { prefix: '/notifications', app: 'view', upstream: config.VIEW_URL, methods: ['GET'] },
   ];
 }
 
@@ -29,6 +32,7 @@ export async function registerProxyRoutes(app: NestFastifyApplication, config: G
       upstream: route.upstream,
       prefix: route.prefix,
       rewritePrefix: route.prefix,
+      httpMethods: route.methods,
       undici: { headersTimeout: config.UPSTREAM_TIMEOUT_MS, bodyTimeout: config.UPSTREAM_TIMEOUT_MS },
       replyOptions: {
         onError: (reply, { error }: { error: { statusCode?: number; message: string } }) => {

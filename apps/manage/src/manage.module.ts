@@ -1,6 +1,6 @@
 import { CorrelationModule } from '@app/correlation';
 import { BrokerProbe, MessagingModule } from '@app/messaging';
-import { databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
+import { AuthConfig, AuthModule, databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -12,7 +12,7 @@ import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(ManageConfig) }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(ManageConfig, AuthConfig) }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<ManageConfig, true>) =>
@@ -21,6 +21,7 @@ import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
     LoggingModule.forRoot('manage'),
     CorrelationModule.forRoot([transactionalPlugin()]),
     MessagingModule.forRoot('manage'),
+    AuthModule,
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
   controllers: [AllocationsController, AllocationsConsumer],

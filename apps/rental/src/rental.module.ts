@@ -1,6 +1,6 @@
 import { CorrelationModule } from '@app/correlation';
 import { BrokerProbe, MessagingModule } from '@app/messaging';
-import { databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
+import { AuthConfig, AuthModule, databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -16,7 +16,7 @@ import { RentalsService } from './rentals/rentals.service';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(RentalConfig) }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(RentalConfig, AuthConfig) }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<RentalConfig, true>) =>
@@ -27,6 +27,7 @@ import { RentalsService } from './rentals/rentals.service';
     MessagingModule.forRoot('rental'),
     TypeOrmModule.forFeature([Rental]),
     ManageClientModule,
+    AuthModule,
     HealthModule.forRoot([DatabaseProbe, BrokerProbe, ManageCircuitProbe], [ManageClientModule]),
   ],
   controllers: [RentalsController, RentalsConsumer],

@@ -1,11 +1,12 @@
 import { Type } from 'class-transformer';
 import { IsPlainText } from '@app/contracts';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 
-/** `?customerId=…&page=1&pageSize=20`: one customer's items, newest first. */
+/** `?customerId=…&page=1&pageSize=20`: one customer's items, newest first. A customer's own by default; an admin's omit it for everyone's. */
 export class ListByCustomerQuery {
+  @ValidateIf((_query, value) => value !== undefined)
   @IsPlainText(1, 64)
-  customerId!: string;
+  customerId?: string;
 
   @IsOptional()
   @Type(() => Number)

@@ -1,12 +1,12 @@
 // First: tracing patches `http` before anything else loads it.
 import './tracing';
 import { startEventConsumer } from '@app/messaging';
-import { createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
+import { AuthConfig, createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
 import { ViewConfig } from './view.config';
 import { ViewModule } from './view.module';
 
 async function main() {
-  const config = exitOnInvalidConfig(ViewConfig);
+  const config = exitOnInvalidConfig(ViewConfig, AuthConfig);
   const app = await createHttpApp(ViewModule, 'view', config);
   serveApiDocs(app, 'view', 'Read model: rental status and history, customer notifications.');
   startEventConsumer(app, 'view');

@@ -1,6 +1,6 @@
 import { CorrelationModule } from '@app/correlation';
 import { BrokerProbe, MessagingModule } from '@app/messaging';
-import { databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
+import { AuthConfig, AuthModule, databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -15,7 +15,7 @@ import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(ViewConfig) }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(ViewConfig, AuthConfig) }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<ViewConfig, true>) =>
@@ -25,6 +25,7 @@ import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
     LoggingModule.forRoot('view'),
     CorrelationModule.forRoot([transactionalPlugin()]),
     MessagingModule.forRoot('view'),
+    AuthModule,
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
   controllers: [RentalViewsController, NotificationsController, RentalViewsConsumer],

@@ -18,6 +18,12 @@ export class ErrorResponse {
 
 /** The app's own OpenAPI document at /docs-json and its interactive page at /docs. */
 export function serveApiDocs(app: INestApplication, title: string, description: string): void {
-  const config = new DocumentBuilder().setTitle(title).setDescription(description).setVersion('1').build();
+  const config = new DocumentBuilder()
+    .setTitle(title)
+    .setDescription(description)
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addSecurityRequirements('bearer')
+    .build();
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
 }

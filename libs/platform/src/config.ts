@@ -31,15 +31,23 @@ export class CommonConfig {
 
 export class InvalidConfigError extends Error {}
 
-/** Turns the environment into a typed config object, or throws naming every bad variable. */
-export function validateConfig<T extends object>(configClass: new () => T) {
-  return (env: Record<string, unknown>): T => {
-    const config = plainToInstance(configClass, env, { enableImplicitConversion: true });
-    const errors = validateSync(config);
+type Merged<T extends object[]> = T extends [infer First, ...infer Rest extends object[]] ? First & Merged<Rest> : unknown;
+type ConfigClasses<T extends object[]> = { [K in keyof T]: new () => T[K] };
+
+/**
+ * Turns the environment into one typed config object, read through each of the given classes (an
+ * app's own, plus AuthConfig for the apps that serve requests), or throws naming every bad variable.
+ */
+export function validateConfig<T extends object[]>(...configClasses: ConfigClasses<T>) {
+  return (env: Record<string, unknown>): Merged<T> => {
+    const configs = configClasses.map((configClass) => plainToInstance(configClass, env, { enableImplicitConversion: true }));
+    const errors = configs.flatMap((config) => validateSync(config));
     if (errors.length > 0) {
       throw new InvalidConfigError(`Invalid configuration: ${errors.map((e) => describe(e, env)).join('; ')}`);
     }
-    return config;
+    // Each instance holds the whole environment; keep of each only the variables its class declares.
+    const declared = configs.map((config, i) => Object.fromEntries(Object.keys(new configClasses[i]()).map((key) => [key, (config as Record<string, unknown>)[key]])));
+    return Object.assign({}, ...declared) as Merged<T>;
   };
 }
 
@@ -47,10 +55,10 @@ export function validateConfig<T extends object>(configClass: new () => T) {
  * @nestjs/config validates inside Nest's start-up, where a failure surfaces as a stack trace. We run
  * the same validation first so that a bad variable stops the app with one line that names it.
  */
-export function exitOnInvalidConfig<T extends object>(configClass: new () => T): T {
+export function exitOnInvalidConfig<T extends object[]>(...configClasses: ConfigClasses<T>): Merged<T> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   try {
-    return validateConfig(configClass)(process.env);
+    return validateConfig<T>(...configClasses)(process.env);
   } catch (error) {
     if (!(error instanceof InvalidConfigError)) throw error;
     console.error(error.message);
@@ -62,9 +70,22 @@ export function exitOnInvalidConfig<T extends object>(configClass: new () => T):
 const KIND_RULES = ['isInt', 'isString', 'isIn', 'matches'];
 
 function describe(error: ValidationError, env: Record<string, unknown>): string {
-  const given = env[error.property];
-  const value = given === undefined ? '(unset)' : JSON.stringify(given);
+  const value = shownValue(error.property, env[error.property]);
   const constraints = error.constraints ?? {};
   const rule = KIND_RULES.find((name) => name in constraints) ?? Object.keys(constraints)[0];
   return `${error.property}=${value} (${constraints[rule]})`;
+}
+
+/** A bad value as the error line may show it: never a secret, never a password inside a URL. */
+function shownValue(name: string, given: unknown): string {
+  if (given === undefined) return '(unset)';
+  if (/SECRET|PASSWORD|TOKEN/.test(name)) return '(hidden)';
+  const text = String(given);
+  try {
+    const url = new URL(text);
+    if (url.password) url.password = '***';
+    return JSON.stringify(url.password ? url.toString() : text);
+  } catch {
+    return JSON.stringify(given);
+  }
 }

@@ -9,21 +9,22 @@ import { recordHttpMetrics } from './metrics/http-metrics';
 import { stopTracing } from './tracing';
 
 /** Requests larger than this are refused with 413 before any of our code runs. */
-const BODY_LIMIT_BYTES = 64 * 1024;
+export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * The HTTP side every app shares: Fastify, logging, validation, error mapping, signal handling.
- * `parseBodies: false` is for the gateway, whose proxy passes bodies through as they came.
+ * `parseBodies: false` is for the gateway, whose proxy passes bodies through as they came;
+ * `trustProxyHops` says how many proxies' X-Forwarded-For to believe for `request.ip`.
  */
 export async function createHttpApp(
   module: Type<unknown> | DynamicModule,
   name: string,
   config: CommonConfig,
-  { parseBodies = true }: { parseBodies?: boolean } = {},
+  { parseBodies = true, trustProxyHops = 0 }: { parseBodies?: boolean; trustProxyHops?: number } = {},
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: trustProxyHops }),
     { bufferLogs: true, bodyParser: false },
   );
   if (parseBodies) acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());

@@ -19,6 +19,8 @@ export class InvalidInputError extends DomainError {
   }
 }
 
+/** The caller is known but may not do this (a customer acting for another, or for an admin's task). */
+export class ForbiddenError extends DomainError {}
 export class NotFoundError extends DomainError {}
 export class ConflictError extends DomainError {}
 export class UnprocessableError extends DomainError {}
@@ -35,6 +37,7 @@ export class TemporarilyUnavailableError extends DomainError {
 
 const STATUS_OF: [new (...args: never[]) => DomainError, HttpStatus][] = [
   [InvalidInputError, HttpStatus.BAD_REQUEST],
+  [ForbiddenError, HttpStatus.FORBIDDEN],
   [NotFoundError, HttpStatus.NOT_FOUND],
   [ConflictError, HttpStatus.CONFLICT],
   [UnprocessableError, HttpStatus.UNPROCESSABLE_ENTITY],

@@ -8,3 +8,4 @@ export * from './health/readiness-probe';
 export * from './uuid-param';
 export * from './api-docs';
 export * from './logging.module';
+export * from './auth';

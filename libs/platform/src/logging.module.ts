@@ -13,10 +13,19 @@ export function maskPhone(phone: unknown): string {
   return `***${phone.replace(/\D/g, '').slice(-3)}`;
 }
 
+/** Request headers that carry credentials: never written to a log. */
+const CREDENTIAL_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]'];
+
+/** pino's censor: a credential is dropped whole, a phone number masked. */
+export function censor(value: unknown, path: string[]): string {
+  return path.at(-1) === 'phone' ? maskPhone(value) : '[redacted]';
+}
+
 /**
  * pino for every log line: one JSON object per line in production (`LOG_FORMAT=json`), readable
  * lines in development. Each line carries the app's name and the correlation id, and while a
- * message is handled, the event's type and id. Phone numbers are masked wherever they appear.
+ * message is handled, the event's type and id. Phone numbers are masked wherever they appear, and
+ * credentials (the bearer token) are never written.
  */
 @Module({})
 export class LoggingModule {
@@ -33,7 +42,7 @@ export class LoggingModule {
                 const cls = ClsServiceManager.getClsService();
                 return cls.isActive() ? { correlationId: cls.getId(), ...cls.get(LOGGED_EVENT) } : {};
               },
-              redact: { paths: ['phone', '*.phone', '*.*.phone', 'req.body.phone'], censor: maskPhone },
+              redact: { paths: ['phone', '*.phone', '*.*.phone', 'req.body.phone', ...CREDENTIAL_HEADERS], censor },
               // Health probes and scrapes arrive every few seconds; a line each would drown the rest.
               autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
               quietReqLogger: true,

@@ -1,11 +1,12 @@
-import { ApiBadRequestResponse, ApiConflictResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponse } from '@app/platform';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AdminOnly, ErrorResponse } from '@app/platform';
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { AddStorageUnitDto, ListStorageUnitsQuery } from './add-storage-unit.dto';
 import { StorageUnitsService } from './storage-units.service';
 
 @ApiTags('storage-units')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad input; the message names the field' })
+@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'No bearer token, or one that is expired or badly signed' })
 @Controller('storage-units')
 export class StorageUnitsController {
   constructor(private readonly units: StorageUnitsService) {}
@@ -15,7 +16,10 @@ export class StorageUnitsController {
     return this.units.list(query);
   }
 
+  /** Inventory is the operators' business: admins only. */
   @Post()
+  @AdminOnly()
+  @ApiForbiddenResponse({ type: ErrorResponse, description: 'The caller is not an admin' })
   @ApiConflictResponse({ type: ErrorResponse, description: 'A unit with this code exists already' })
   add(@Body() dto: AddStorageUnitDto) {
     return this.units.add(dto);

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { Public } from '@app/platform';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { GATEWAY_ROUTES, ProxyRoute } from '../proxy-routes';
 import { ApiDocument, mergeApiDocs } from './merge-api-docs';
@@ -7,6 +8,7 @@ const FETCH_TIMEOUT_MS = 2000;
 
 /** The public API's combined OpenAPI document, fetched from the apps when asked for, so the gateway never waits on them at start. */
 @ApiExcludeController()
+@Public()
 @Controller()
 export class ApiDocsController {
   constructor(@Inject(GATEWAY_ROUTES) private readonly routes: ProxyRoute[]) {}
@@ -21,6 +23,6 @@ export class ApiDocsController {
       }),
     );
     const missing = apps.filter((_, i) => !documents[i]).map(([app]) => app);
-    return mergeApiDocs(documents, this.routes.map((route) => route.prefix), missing);
+    return mergeApiDocs(documents, this.routes, missing);
   }
 }

@@ -1,5 +1,5 @@
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponse, UuidParam } from '@app/platform';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Caller, CurrentCaller, ErrorResponse, UuidParam } from '@app/platform';
 import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AllocationsService } from './allocations.service';
@@ -7,22 +7,27 @@ import { RequestAllocationDto } from './request-allocation.dto';
 
 @ApiTags('allocations')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad input; the message names the field' })
+@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'No bearer token, or one that is expired or badly signed' })
 @Controller('allocations')
 export class AllocationsController {
   constructor(private readonly allocations: AllocationsService) {}
 
-  /** 201 when this call created the allocation, 200 when it already existed. */
+  /**
+   * rental's call, with the applicant's token (the gateway does not route it). 201 when this call
+   * created the allocation, 200 when it already existed.
+   */
   @Post()
   @ApiConflictResponse({ type: ErrorResponse, description: 'The rental was abandoned; apply again with a new rental' })
-  async request(@Body() dto: RequestAllocationDto, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { allocation, created } = await this.allocations.request(dto);
+  @ApiForbiddenResponse({ type: ErrorResponse, description: "The token's customer is not the allocation's" })
+  async request(@Body() dto: RequestAllocationDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { allocation, created } = await this.allocations.request(dto, caller);
     reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return allocation;
   }
 
   @Get(':rentalId')
-  @ApiNotFoundResponse({ type: ErrorResponse })
-  find(@UuidParam('rentalId') rentalId: string) {
-    return this.allocations.find(rentalId);
+  @ApiNotFoundResponse({ type: ErrorResponse, description: "No such allocation, or another customer's" })
+  find(@UuidParam('rentalId') rentalId: string, @CurrentCaller() caller: Caller) {
+    return this.allocations.find(rentalId, caller);
   }
 }

@@ -1,6 +1,6 @@
 import { AllocationCancelled, AllocationRequested } from '@app/contracts';
 import { Outbox } from '@app/messaging';
-import { ConflictError, NotFoundError, isUniqueViolation } from '@app/platform';
+import { Caller, ConflictError, ForbiddenError, NotFoundError, isUniqueViolation } from '@app/platform';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -26,7 +26,8 @@ export class AllocationsService {
    * Idempotent by rental id: rental may call again after a timeout, and gets the same allocation.
    * Returns whether this call created it.
    */
-  async request(dto: RequestAllocationDto): Promise<{ allocation: Allocation; created: boolean }> {
+  async request(dto: RequestAllocationDto, caller: Caller): Promise<{ allocation: Allocation; created: boolean }> {
+    if (!caller.mayActFor(dto.customerId)) throw new ForbiddenError('An allocation is requested on behalf of its own customer only');
     try {
       const allocation = await this.outbox.inTransaction(async () => {
         const row = this.allocations.create({ ...dto, status: 'REQUESTED', unitCode: null, reason: null });
@@ -43,17 +44,20 @@ export class AllocationsService {
       return { allocation, created: true };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      const existing = await this.find(dto.rentalId);
+      const existing = await this.allocations.findOneByOrFail({ rentalId: dto.rentalId });
       if (existing.status === 'CANCELLED' && existing.location === null) {
         throw new AllocationCancelledError(`Rental ${dto.rentalId} was abandoned; apply again with a new rental`);
       }
+      // Someone else's rental id: say nothing about that allocation.
+      if (existing.customerId !== dto.customerId) throw new AllocationNotFoundError(`No allocation for rental ${dto.rentalId}`);
       return { allocation: existing, created: false };
     }
   }
 
-  async find(rentalId: string): Promise<Allocation> {
+  /** Another customer's allocation is not found: its existence is not theirs to learn. */
+  async find(rentalId: string, caller: Caller): Promise<Allocation> {
     const allocation = await this.allocations.findOneBy({ rentalId });
-    if (!allocation) throw new AllocationNotFoundError(`No allocation for rental ${rentalId}`);
+    if (!allocation || !caller.mayActFor(allocation.customerId ?? '')) throw new AllocationNotFoundError(`No allocation for rental ${rentalId}`);
     return allocation;
   }
 

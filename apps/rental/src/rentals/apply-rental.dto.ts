@@ -1,10 +1,11 @@
 import { IsCalendarDate, IsPlainText, STORAGE_SIZES, StorageSize } from '@app/contracts';
-import { IsIn, IsString, Matches } from 'class-validator';
+import { IsIn, IsString, Matches, ValidateIf } from 'class-validator';
 
 export class ApplyRentalDto {
-  /** @example "alice" */
+  /** Optional: the token's customer. An admin names the customer here. @example "alice" */
+  @ValidateIf((_dto, value) => value !== undefined)
   @IsPlainText(1, 64)
-  customerId!: string;
+  customerId?: string;
 
   /** @example "+49 30 1234567" */
   @IsString()

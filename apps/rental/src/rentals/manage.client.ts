@@ -1,4 +1,5 @@
 import { CORRELATION_HEADER } from '@app/correlation';
+import { CALLER_AUTHORIZATION } from '@app/platform';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
@@ -109,7 +110,12 @@ export class ManageClient {
     await this.policy.execute(async ({ signal }) => {
       const response = await fetch(`${this.baseUrl}/allocations`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [CORRELATION_HEADER]: this.cls.getId() },
+        headers: {
+          'content-type': 'application/json',
+          [CORRELATION_HEADER]: this.cls.getId(),
+          // On the applicant's behalf: manage checks the same token the gateway and rental did.
+          authorization: this.cls.get<string>(CALLER_AUTHORIZATION),
+        },
         body: JSON.stringify({
           rentalId: rental.id,
           customerId: rental.customerId,

@@ -1,6 +1,7 @@
 import { RentalAbandoned, RentalCancelled, RentalRequested } from '@app/contracts';
 import { Outbox } from '@app/messaging';
 import {
+  Caller,
   ConflictError,
   InvalidInputError,
   NotFoundError,
@@ -57,13 +58,16 @@ export class RentalsService {
    * The rental is saved PENDING before manage is asked, so that a crash in between leaves a trace;
    * it becomes REQUESTED (and RentalRequested is published) only once manage has accepted.
    */
-  async apply(dto: ApplyRentalDto, idempotencyKey?: string): Promise<Rental> {
+  async apply(application: ApplyRentalDto, caller: Caller, idempotencyKey?: string): Promise<Rental> {
+    const customerId = caller.customerScope(application.customerId);
+    if (!customerId) throw new InvalidInputError('customerId', 'customerId is required when an admin applies for a customer');
+    const dto = { ...application, customerId };
     const problem = periodProblem(dto.startDate, dto.endDate, new Date().toISOString().slice(0, 10), this.maxDays);
     if (problem) throw new InvalidInputError(problem.field, problem.message);
     if (this.manage.refusesCalls) throw this.unavailable('manage is not answering');
 
     const requestHash = createHash('sha256').update(JSON.stringify([dto.customerId, dto.phone, dto.location, dto.size, dto.startDate, dto.endDate])).digest('hex');
-    const earlier = idempotencyKey ? await this.rentals.findOneBy({ customerId: dto.customerId, idempotencyKey }) : null;
+    const earlier = idempotencyKey ? await this.rentals.findOneBy({ customerId, idempotencyKey }) : null;
     if (earlier) return this.replay(earlier, requestHash);
 
     const rental = this.rentals.create({
@@ -82,7 +86,7 @@ export class RentalsService {
     } catch (error) {
       // A concurrent request with the same key got there first.
       if (!idempotencyKey || !isUniqueViolation(error)) throw error;
-      const winner = await this.rentals.findOneByOrFail({ customerId: dto.customerId, idempotencyKey });
+      const winner = await this.rentals.findOneByOrFail({ customerId, idempotencyKey });
       return this.replay(winner, requestHash);
     }
 
@@ -98,16 +102,17 @@ export class RentalsService {
     return this.accept(rental.id);
   }
 
-  async find(id: string): Promise<Rental> {
+  /** Another customer's rental is not found: its existence is not theirs to learn. */
+  async find(id: string, caller: Caller): Promise<Rental> {
     const rental = await this.rentals.findOneBy({ id });
-    if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
+    if (!rental || !caller.mayActFor(rental.customerId)) throw new RentalNotFoundError(`No rental ${id}`);
     return rental;
   }
 
-  async cancel(id: string): Promise<Rental> {
+  async cancel(id: string, caller: Caller): Promise<Rental> {
     return this.outbox.inTransaction(async () => {
       const rental = await this.lock(id);
-      if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
+      if (!rental || !caller.mayActFor(rental.customerId)) throw new RentalNotFoundError(`No rental ${id}`);
       if (!isCancellable(rental.status)) {
         throw new RentalNotCancellableError(`Rental ${id} is ${rental.status} and cannot be cancelled`);
       }

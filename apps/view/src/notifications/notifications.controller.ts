@@ -1,5 +1,5 @@
-import { ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponse } from '@app/platform';
+import { ApiBadRequestResponse, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Caller, CurrentCaller, ErrorResponse } from '@app/platform';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Controller, Get, Query } from '@nestjs/common';
 import { Repository } from 'typeorm';
@@ -8,14 +8,17 @@ import { Notification } from './notification.entity';
 
 @ApiTags('notifications')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad input; the message names the field' })
+@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'No bearer token, or one that is expired or badly signed' })
 @Controller('notifications')
 export class NotificationsController {
   constructor(@InjectRepository(Notification) private readonly notifications: Repository<Notification>) {}
 
   @Get()
-  async list(@Query() query: ListByCustomerQuery): Promise<Page<Notification>> {
+  @ApiForbiddenResponse({ type: ErrorResponse, description: 'A customer named another customer' })
+  async list(@Query() query: ListByCustomerQuery, @CurrentCaller() caller: Caller): Promise<Page<Notification>> {
+    const customerId = caller.customerScope(query.customerId);
     const [items, total] = await this.notifications.findAndCount({
-      where: { customerId: query.customerId },
+      where: customerId === undefined ? {} : { customerId },
       order: { createdAt: 'DESC', id: 'DESC' },
       skip: (query.page - 1) * query.pageSize,
       take: query.pageSize,

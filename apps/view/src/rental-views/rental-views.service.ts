@@ -1,5 +1,5 @@
 import { EventEnvelope } from '@app/contracts';
-import { NotFoundError } from '@app/platform';
+import { Caller, NotFoundError } from '@app/platform';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -80,18 +80,20 @@ export class RentalViewsService {
     }
   }
 
-  async find(rentalId: string) {
+  /** Another customer's rental is not found: its existence is not theirs to learn. */
+  async find(rentalId: string, caller: Caller) {
     const view = await this.views.findOneBy({ rentalId });
-    if (!view) throw new RentalViewNotFoundError(`No rental ${rentalId}`);
+    if (!view || !caller.mayActFor(view.customerId ?? '')) throw new RentalViewNotFoundError(`No rental ${rentalId}`);
     const history = await this.txHost.tx
       .getRepository(RentalViewEvent)
       .find({ where: { rentalId }, order: { occurredAt: 'ASC', messageId: 'ASC' } });
     return { ...toResponse(view), history: history.map((e) => ({ type: e.type, at: e.occurredAt, correlationId: e.correlationId })) };
   }
 
-  async listByCustomer(query: ListByCustomerQuery): Promise<Page<ReturnType<typeof toResponse>>> {
+  /** `customerId` undefined: everyone's (admins only; see Caller.customerScope). */
+  async list(customerId: string | undefined, query: ListByCustomerQuery): Promise<Page<ReturnType<typeof toResponse>>> {
     const [views, total] = await this.views.findAndCount({
-      where: { customerId: query.customerId },
+      where: customerId === undefined ? {} : { customerId },
       order: { requestedAt: 'DESC', rentalId: 'ASC' },
       skip: (query.page - 1) * query.pageSize,
       take: query.pageSize,

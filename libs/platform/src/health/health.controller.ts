@@ -1,7 +1,9 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { Public } from '../auth/access.decorators';
 import { READINESS_PROBES, ReadinessProbe } from './readiness-probe';
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(
