@@ -8,7 +8,7 @@
  */
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
-import { HealthModule, validateConfig } from '@app/platform';
+import { AuthConfig, HealthModule, validateConfig } from '@app/platform';
 import { MetricsController } from '../libs/platform/src/metrics/metrics.controller';
 import Ajv2019 from 'ajv/dist/2019';
 import { execFileSync } from 'node:child_process';
@@ -25,39 +25,95 @@ import * as policyV1 from 'kubernetes-models/policy/v1';
 import * as coreV1 from 'kubernetes-models/v1';
 import { parse, parseAllDocuments } from 'yaml';
 import { AssignConfig } from '../apps/assign/src/assign.config';
-import { AssignModule } from '../apps/assign/src/assign.module';
 import { GatewayConfig } from '../apps/gateway/src/gateway.config';
-import { GatewayModule } from '../apps/gateway/src/gateway.module';
 import { ManageConfig } from '../apps/manage/src/manage.config';
-import { ManageModule } from '../apps/manage/src/manage.module';
 import { RentalConfig } from '../apps/rental/src/rental.config';
-import { RentalModule } from '../apps/rental/src/rental.module';
 import { ViewConfig } from '../apps/view/src/view.config';
-import { ViewModule } from '../apps/view/src/view.module';
 import { HealthController } from '../libs/platform/src/health/health.controller';
 
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 type Config = Record<string, unknown>;
-const APPS: Record<string, { config: new () => object; module: object }> = {
-  gateway: { config: GatewayConfig, module: GatewayModule },
-  rental: { config: RentalConfig, module: RentalModule },
-  manage: { config: ManageConfig, module: ManageModule },
-  assign: { config: AssignConfig, module: AssignModule },
-  view: { config: ViewConfig, module: ViewModule },
+type ConfigClass = new () => object;
+/** Each app's own config class, and its root module (loaded in beforeAll below: loading validates process.env). */
+const APPS: Record<string, { config: ConfigClass; loadModule: () => Promise<object> }> = {
+  gateway: { config: GatewayConfig, loadModule: async () => (await import('../apps/gateway/src/gateway.module')).GatewayModule },
+  rental: { config: RentalConfig, loadModule: async () => (await import('../apps/rental/src/rental.module')).RentalModule },
+  manage: { config: ManageConfig, loadModule: async () => (await import('../apps/manage/src/manage.module')).ManageModule },
+  assign: { config: AssignConfig, loadModule: async () => (await import('../apps/assign/src/assign.module')).AssignModule },
+  view: { config: ViewConfig, loadModule: async () => (await import('../apps/view/src/view.module')).ViewModule },
 };
 const APP_NAMES = Object.keys(APPS);
 /** The image that creates the databases and runs the migrations (nest project "db-setup"). */
 const DB_SETUP = 'db-setup';
 const INFRA = ['postgres', 'mariadb', 'rabbitmq'];
 
-/** Every variable an app validates at start: the fields of its config class. */
-const variablesOf = (app: string) => Object.keys(new APPS[app].config());
-const defaultsOf = (app: string) => new APPS[app].config() as Config;
+/** The config classes an app's main.ts may validate at start, by name. */
+const CONFIG_CLASSES: Record<string, ConfigClass> = { ...Object.fromEntries(APP_NAMES.map((app) => [APPS[app].config.name, APPS[app].config])), AuthConfig };
+/** The config classes an app validates at start, read from its main.ts: `exitOnInvalidConfig(XConfig, AuthConfig)`. */
+function configClassesOf(app: string): ConfigClass[] {
+  const match = /exitOnInvalidConfig\(([\w\s,]+)\)/.exec(read(`apps/${app}/src/main.ts`));
+  if (!match) throw new Error(`apps/${app}/src/main.ts: no exitOnInvalidConfig(<config classes>)`);
+  return match[1].split(',').map((name) => name.trim()).filter(Boolean).map((name) => {
+    if (!CONFIG_CLASSES[name]) throw new Error(`apps/${app}/src/main.ts validates ${name}, which this test does not know`);
+    return CONFIG_CLASSES[name];
+  });
+}
+/** What the app does at start with an environment: throws, naming each bad variable. */
+const validateApp = (app: string, env: Record<string, string>) => validateConfig(...configClassesOf(app))(env);
+/**
+ * Every variable an app validates at start: the fields of its config classes. AuthConfig's fields
+ * have no default, and are own properties (set to undefined) of a new instance all the same.
+ */
+const variablesOf = (app: string) => configClassesOf(app).flatMap((configClass) => Object.keys(new configClass()));
+const defaultsOf = (app: string) => Object.assign({}, ...configClassesOf(app).map((configClass) => new configClass())) as Config;
+
+/**
+ * Bearer tokens: the variables of each way of checking them (AuthConfig, no defaults; the two ways
+ * exclude each other), and the way each overlay uses. Development signs HS256 with a shared key;
+ * production checks RS256 against the issuer's keys and pins the issuer and audience.
+ */
+const AUTH_MODES = { hs256: ['JWT_SECRET'], jwks: ['JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE'] } as const;
+type AuthMode = keyof typeof AUTH_MODES;
+const OVERLAY_AUTH: Record<string, AuthMode> = { dev: 'hs256', production: 'jwks' };
+const AUTH_VARIABLES: string[] = Object.values(AUTH_MODES).flat();
+/** The development key of .env.example (what `npm run token` signs with), which the dev setups share. */
+const DEV_JWT_SECRET = /^JWT_SECRET=(.+)$/m.exec(read('.env.example'))?.[1];
+/**
+ * The variables an environment for the given way of checking tokens must name: every variable outside
+ * AuthConfig (nothing is left to the code's defaults), and that way's; never the other way's.
+ */
+const requiredVariablesOf = (app: string, mode: AuthMode) =>
+  variablesOf(app).filter((name) => (AUTH_VARIABLES.includes(name) ? (AUTH_MODES[mode] as readonly string[]).includes(name) : true));
+
 /** Variables whose value carries credentials (a database or broker URL): they belong in the Secret. */
 const isCredentialUrl = (value: unknown) => typeof value === 'string' && /^(postgres(ql)?|mysql|mariadb|amqps?):\/\//.test(value);
-const SECRET_VARIABLES = new Set(APP_NAMES.flatMap((app) => Object.entries(defaultsOf(app)).filter(([, v]) => isCredentialUrl(v)).map(([k]) => k)));
+/** Names that say a value is secret (JWT_SECRET): it belongs in the Secret, never in the ConfigMap. */
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|CREDENTIAL|_KEY$/;
+const SECRET_VARIABLES = new Set(
+  APP_NAMES.flatMap((app) => Object.entries(defaultsOf(app)).filter(([k, v]) => isCredentialUrl(v) || SECRET_NAME.test(k)).map(([k]) => k)),
+);
+
+/**
+ * The apps' root modules. Loading one runs its ConfigModule.forRoot, which validates process.env on
+ * the spot, and AuthConfig has no defaults: load them with the development key set and no
+ * JWT_JWKS_URL, as a development environment has it.
+ */
+const MODULES: Record<string, object> = {};
+beforeAll(async () => {
+  const saved = { JWT_SECRET: process.env.JWT_SECRET, JWT_JWKS_URL: process.env.JWT_JWKS_URL };
+  process.env.JWT_SECRET = DEV_JWT_SECRET;
+  delete process.env.JWT_JWKS_URL;
+  try {
+    for (const app of APP_NAMES) MODULES[app] = await APPS[app].loadModule();
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+});
 
 /** The variable each app's main.ts passes to listen(): its port. */
 function portVariableOf(app: string): string {
@@ -86,6 +142,27 @@ function nestApplications(): string[] {
   const projects = JSON.parse(read('nest-cli.json')).projects as Record<string, { type: string }>;
   return Object.entries(projects).filter(([, p]) => p.type === 'application').map(([name]) => name).sort();
 }
+
+describe('the configuration every app validates at start', () => {
+  it.each(APP_NAMES)('%s: its own config class and AuthConfig (main.ts)', (app) => {
+    expect(configClassesOf(app)).toEqual([APPS[app].config, AuthConfig]);
+    expect(variablesOf(app)).toEqual(expect.arrayContaining(AUTH_VARIABLES));
+  });
+
+  it('knows each of AuthConfig\'s variables as part of one way of checking tokens; JWT_SECRET is a secret', () => {
+    expect([...AUTH_VARIABLES].sort()).toEqual(Object.keys(new AuthConfig()).sort());
+    expect(SECRET_VARIABLES.has('JWT_SECRET')).toBe(true);
+    for (const name of AUTH_MODES.jwks) expect([name, SECRET_VARIABLES.has(name)]).toEqual([name, false]);
+    expect(DEV_JWT_SECRET?.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it.each(APP_NAMES)('%s: refuses to start with neither way of checking tokens, and with both', (app) => {
+    expect(() => validateApp(app, {})).toThrow(/JWT_SECRET/);
+    expect(() => validateApp(app, { JWT_SECRET: DEV_JWT_SECRET!, JWT_JWKS_URL: 'https://auth.example.com/jwks.json' })).toThrow(/JWT_JWKS_URL/);
+    expect(() => validateApp(app, { JWT_SECRET: DEV_JWT_SECRET! })).not.toThrow();
+    expect(() => validateApp(app, { JWT_JWKS_URL: 'https://auth.example.com/jwks.json' })).not.toThrow();
+  });
+});
 
 describe('the health routes the probes and health checks use', () => {
   it('are /health/live (liveness) and /health/ready = /health (readiness), served at the root: no global prefix', () => {
@@ -251,6 +328,72 @@ function preStopSeconds(container: any): number {
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
+// NetworkPolicy, evaluated the way the network plugin does for a connection to a pod.
+type LabelSelector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+/** A pod that opens a connection: its namespace (whose name is its `kubernetes.io/metadata.name` label) and labels. */
+type Pod = { namespace: string; labels: Record<string, string> };
+
+/** A label selector as the API server applies it: every term must hold, and `{}` selects everything. */
+function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
+  const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const byExpression = (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+    if (operator === 'In') return key in labels && values.includes(labels[key]);
+    if (operator === 'NotIn') return !(key in labels) || !values.includes(labels[key]);
+    if (operator === 'Exists') return key in labels;
+    if (operator === 'DoesNotExist') return !(key in labels);
+    throw new Error(`unknown selector operator ${operator}`);
+  });
+  return byLabel && byExpression;
+}
+const policyTypes = (policy: K8sObject): string[] => policy.spec.policyTypes ?? (policy.spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
+
+/**
+ * Whether the NetworkPolicies let `source` open a TCP connection to `port` of the pods of `workload`.
+ * A pod no policy selects for Ingress accepts everything; one that some policy selects accepts what
+ * any of those policies' rules admits (they add up). A peer with only a podSelector means the
+ * policy's own namespace; ipBlock peers are about addresses, and admit none of the pods modelled here.
+ */
+function admits(objects: K8sObject[], workload: K8sObject, source: Pod, port: number): boolean {
+  const target: Pod = { namespace: workload.metadata.namespace!, labels: workload.spec.template.metadata.labels };
+  const containerPorts: { name?: string; containerPort: number }[] = podSpec(workload).containers.flatMap((c: any) => c.ports ?? []);
+  const policies = all(objects, 'NetworkPolicy').filter(
+    (p) => p.metadata.namespace === target.namespace && selects(p.spec.podSelector, target.labels) && policyTypes(p).includes('Ingress'),
+  );
+  if (policies.length === 0) return true;
+  const portAdmits = (ports: any[] | undefined) =>
+    !ports?.length ||
+    ports.some((p) => {
+      if ((p.protocol ?? 'TCP') !== 'TCP') return false;
+      if (p.port === undefined) return true;
+      if (typeof p.port === 'string') return containerPorts.some((c) => c.name === p.port && c.containerPort === port);
+      return p.endPort ? port >= p.port && port <= p.endPort : port === p.port;
+    });
+  const peerAdmits = (peer: any, namespace: string) => {
+    if (peer.ipBlock) return false;
+    const inNamespace = peer.namespaceSelector ? selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': source.namespace }) : source.namespace === namespace;
+    return inNamespace && (!peer.podSelector || selects(peer.podSelector, source.labels));
+  };
+  return policies.some((policy) =>
+    (policy.spec.ingress ?? []).some((rule: any) => portAdmits(rule.ports) && (!rule.from?.length || rule.from.some((peer: any) => peerAdmits(peer, policy.metadata.namespace!)))),
+  );
+}
+
+/**
+ * What calls the apps from outside their namespace, where the manifests expect it (deploy/k8s/README.md,
+ * "NetworkPolicies"): the ingress controller (ingress-nginx, class nginx; its whole namespace is
+ * admitted) and the Prometheus pods of the namespace monitoring.
+ */
+const INGRESS_CONTROLLER: Pod = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } };
+const PROMETHEUS: Pod = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+/** Who may connect to each app's port: the only entry from outside, and the calls between the apps. */
+const ALLOWED_CALLERS: Record<string, string[]> = {
+  gateway: ['ingress controller', 'prometheus'],
+  rental: ['gateway', 'prometheus'],
+  manage: ['gateway', 'rental', 'prometheus'],
+  assign: ['gateway', 'prometheus'],
+  view: ['gateway', 'prometheus'],
+};
+
 /** user, password and the way the server is told them, for each database or broker image we run. */
 const SERVER_CREDENTIALS: Record<string, { user: (env: Record<string, string>) => string | undefined; password: string }> = {
   postgres: { user: (env) => env.POSTGRES_USER ?? 'postgres', password: 'POSTGRES_PASSWORD' },
@@ -297,23 +440,59 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     expect(objects.flatMap(schemaProblems)).toEqual([]);
   });
 
+  const authMode = (): AuthMode => {
+    if (!OVERLAY_AUTH[overlay]) throw new Error(`OVERLAY_AUTH: how does overlay ${overlay} check tokens (${Object.keys(AUTH_MODES).join(' or ')})?`);
+    return OVERLAY_AUTH[overlay];
+  };
+
   it.each(APP_NAMES)('%s: gets every variable it validates at start from the ConfigMap or the Secret, and the values pass', (app) => {
     const env = appEnv(app);
-    const missing = variablesOf(app).filter((name) => !env.has(name));
+    const missing = requiredVariablesOf(app, authMode()).filter((name) => !env.has(name));
     expect(missing).toEqual([]);
-    const literal = variablesOf(app).filter((name) => env.get(name)!.from === 'literal');
+    // Of the other way of checking tokens, nothing: an app given JWT_SECRET and JWT_JWKS_URL refuses to start.
+    const unwanted = variablesOf(app).filter((name) => env.has(name) && !requiredVariablesOf(app, authMode()).includes(name));
+    expect(unwanted).toEqual([]);
+    const literal = variablesOf(app).filter((name) => env.has(name) && env.get(name)!.from === 'literal');
     expect(literal).toEqual([]);
-    const notFromSecret = variablesOf(app).filter((name) => SECRET_VARIABLES.has(name) && env.get(name)!.from !== 'Secret');
+    const notFromSecret = variablesOf(app).filter((name) => env.has(name) && SECRET_VARIABLES.has(name) && env.get(name)!.from !== 'Secret');
     expect(notFromSecret).toEqual([]);
     // What the app would do at start with this environment: throws, naming the variable, if one is bad.
-    expect(() => validateConfig(APPS[app].config)(values(env))).not.toThrow();
+    expect(() => validateApp(app, values(env))).not.toThrow();
+  });
+
+  it('checks bearer tokens the same way in every app: HS256 with the Secret\'s JWT_SECRET (dev), or RS256 with JWT_JWKS_URL (production)', () => {
+    const mode = authMode();
+    // One key (or one issuer and audience) for all: a token the gateway accepts, every app accepts.
+    for (const name of AUTH_MODES[mode]) {
+      const given = new Set(APP_NAMES.map((app) => appEnv(app).get(name)?.value));
+      expect([name, given.size, given.has(undefined)]).toEqual([name, 1, false]);
+    }
+    const secretKeys = all(objects, 'Secret').flatMap((secret) => Object.keys(secret.data ?? {}));
+    const auth = values(appEnv('gateway'));
+    if (mode === 'hs256') {
+      expect(appEnv('gateway').get('JWT_SECRET')?.from).toBe('Secret');
+      // The development key of .env.example, so that `npm run token` tokens work here.
+      expect(auth.JWT_SECRET).toBe(DEV_JWT_SECRET);
+    } else {
+      // Neither given to any container, nor kept in the Secret where one could pick it up.
+      expect(secretKeys).not.toContain('JWT_SECRET');
+      const referenced = objects
+        .filter((o) => o.spec?.template?.spec)
+        .flatMap((w) => [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers])
+        .flatMap((c: any) => (c.env ?? []).map((e: any) => e.name));
+      expect(referenced).not.toContain('JWT_SECRET');
+      expect(new URL(auth.JWT_JWKS_URL).protocol).toBe('https:');
+      expect(appEnv('gateway').get('JWT_JWKS_URL')?.from).toBe('ConfigMap');
+      expect(auth.JWT_ISSUER).not.toBe('');
+      expect(auth.JWT_AUDIENCE).not.toBe('');
+    }
   });
 
   it('keeps nothing secret in the ConfigMap, and reads nothing the apps do not know from it', () => {
     const known = new Set(APP_NAMES.flatMap(variablesOf));
     for (const configMap of all(objects, 'ConfigMap')) {
       for (const [key, value] of Object.entries(configMap.data ?? {})) {
-        expect([key, SECRET_VARIABLES.has(key) || /PASSWORD|SECRET|TOKEN|CREDENTIAL|_KEY$/.test(key)]).toEqual([key, false]);
+        expect([key, SECRET_VARIABLES.has(key) || SECRET_NAME.test(key)]).toEqual([key, false]);
         expect([key, /:\/\/[^/@\s]*:[^/@\s]*@/.test(value) || isCredentialUrl(value)]).toEqual([key, false]);
         expect([key, known.has(key)]).toEqual([key, true]);
       }
@@ -321,7 +500,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   });
 
   it.each(APP_NAMES)('%s: probes ask paths the health controller serves, on the port the app listens on', (app) => {
-    expect(Reflect.getMetadata('imports', APPS[app].module).some((m: any) => m?.module === HealthModule)).toBe(true);
+    expect(Reflect.getMetadata('imports', MODULES[app]).some((m: any) => m?.module === HealthModule)).toBe(true);
     const container = mainContainer(deployment(app));
     const port = Number(values(appEnv(app))[portVariableOf(app)]);
     const probes = { startupProbe: container.startupProbe, livenessProbe: container.livenessProbe, readinessProbe: container.readinessProbe };
@@ -441,6 +620,50 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     }
   });
 
+  it('isolates every app with NetworkPolicies: the ingress controller reaches only the gateway, the gateway the apps, rental manage, Prometheus all', () => {
+    const namespace = all(objects, 'Namespace')[0].metadata.name;
+    const podOf = (workload: K8sObject): Pod => ({ namespace, labels: workload.spec.template.metadata.labels });
+    const callers: Record<string, Pod> = {
+      'ingress controller': INGRESS_CONTROLLER,
+      prometheus: PROMETHEUS,
+      ...Object.fromEntries([...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...all(objects, 'Job')].map((w) => [w.metadata.name, podOf(w)])),
+      'another pod in the namespace': { namespace, labels: { 'app.kubernetes.io/name': 'debug' } },
+      'a pod in another namespace': { namespace: 'default', labels: { 'app.kubernetes.io/name': 'gateway' } },
+      'another pod in Prometheus\'s namespace': { namespace: PROMETHEUS.namespace, labels: { 'app.kubernetes.io/name': 'grafana' } },
+    };
+    expect(Object.keys(callers)).toEqual(expect.arrayContaining([...APP_NAMES, DB_SETUP]));
+    for (const app of APP_NAMES) {
+      const port = Number(values(appEnv(app))[portVariableOf(app)]);
+      const admitted = Object.keys(callers).filter((name) => admits(objects, deployment(app), callers[name], port));
+      expect([app, admitted.sort()]).toEqual([app, [...ALLOWED_CALLERS[app]].sort()]);
+      // Only the app's own port, even for those.
+      expect([app, Object.keys(callers).filter((name) => admits(objects, deployment(app), callers[name], port + 1))]).toEqual([app, []]);
+    }
+    // The calls the apps make, by the URLs their config reads (the ConfigMap gives every app all of them): each admitted.
+    for (const app of APP_NAMES) {
+      for (const [name, value] of Object.entries(values(appEnv(app))).filter(([k, v]) => variablesOf(app).includes(k) && /^https?:\/\//.test(v))) {
+        const url = new URL(value);
+        if (!APP_NAMES.includes(url.hostname)) continue;
+        const service = get(objects, 'Service', url.hostname);
+        const targetPort = service.spec.ports.find((p: any) => p.port === Number(url.port)).targetPort;
+        const port = containerPort(mainContainer(deployment(url.hostname)), targetPort)!;
+        expect([app, name, admits(objects, deployment(url.hostname), podOf(deployment(app)), port)]).toEqual([app, name, true]);
+      }
+    }
+    // Prometheus scrapes where the annotations say.
+    for (const app of APP_NAMES) {
+      const port = Number(deployment(app).spec.template.metadata.annotations['prometheus.io/port']);
+      expect([app, admits(objects, deployment(app), PROMETHEUS, port)]).toEqual([app, true]);
+    }
+    // Incoming only: the apps' own connections (databases, broker, the token issuer's keys) stay open,
+    // and every policy selects some pods (a mistyped label would leave an app open).
+    for (const policy of all(objects, 'NetworkPolicy')) {
+      expect([policy.metadata.name, policyTypes(policy)]).toEqual([policy.metadata.name, ['Ingress']]);
+      const selected = all(objects, 'Deployment').filter((d) => selects(policy.spec.podSelector, d.spec.template.metadata.labels));
+      expect([policy.metadata.name, selected.length > 0]).toEqual([policy.metadata.name, true]);
+    }
+  });
+
   it('routes the Ingress to the gateway Service', () => {
     const ingress = all(objects, 'Ingress')[0];
     const backends = ingress.spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => p.backend.service));
@@ -490,10 +713,12 @@ describe('deploy/docker-compose.yml', () => {
     }
   });
 
-  it.each(APP_NAMES)('%s: names exactly the variables the app validates, and the values pass', (app) => {
+  it.each(APP_NAMES)('%s: names exactly the variables the app validates (tokens: HS256 with JWT_SECRET), and the values pass', (app) => {
     const env = envOf(app);
-    expect(Object.keys(env).sort()).toEqual(variablesOf(app).sort());
-    expect(() => validateConfig(APPS[app].config)(env)).not.toThrow();
+    expect(Object.keys(env).sort()).toEqual(requiredVariablesOf(app, 'hs256').sort());
+    expect(() => validateApp(app, env)).not.toThrow();
+    // One key for every app: the development value of .env.example, which `npm run token` signs with.
+    expect(env.JWT_SECRET).toBe(DEV_JWT_SECRET);
   });
 
   it.each(APP_NAMES)('%s: health check asks readiness on the port the app listens on; depends on what it needs', (app) => {
