@@ -77,4 +77,4 @@ while (pending.size > 0 && !stopping) {
 }
 console.log('\nAll five apps are ready:');
 for (const { app, url } of children) console.log(`  ${app.padEnd(8)} ${url}`);
-console.log(`\nTry: curl ${children[0].url}/storage-units?location=berlin\nPress Ctrl-C to stop.`);
+console.log(`\nTry: curl -H "Authorization: Bearer $(npm run --silent token -- --sub alice)" ${children[0].url}/storage-units?location=berlin\nPress Ctrl-C to stop.`);
