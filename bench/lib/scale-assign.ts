@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Connection, RowDataPacket, createConnection } from 'mysql2/promise';
+import { Progress } from './progress';
+import { Percentiles, percentiles, round } from './stats';
+
+const SIZES = ['S', 'M', 'L', 'XL'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * The inventory each size of the curve gets, in a location of its own (`scale-<n>`), so the
+ * tables grow from step to step as they would over time:
+ * - every unit has rented out before: PAST_RENTALS finished periods, still ACTIVE (nothing retires
+ *   them), one far-future booking, and one RELEASED (cancelled) booking over both probe periods;
+ * - the lower half of each size's units (by id, the order assign fills them in) is booked over
+ *   the BUSY period, as a popular week would be.
+ */
+const PAST_RENTALS = 4;
+const FREE_PERIOD = [60, 62] as const;
+const BUSY_PERIOD = [32, 35] as const;
+const BOOKED_PERIOD = [30, 40] as const;
+const FAR_PERIOD = [200, 210] as const;
+const RELEASED_PERIOD = [20, 70] as const;
+
+export interface AssignScalePoint {
+  units: number;
+  assignmentsInTable: number;
+  unitsInTable: number;
+  setupSeconds: number;
+  /** A period nobody has booked: the first candidate is free. */
+  free: Percentiles | null;
+  /** Half of the size's units are booked over the period: assign walks past them, lowest id first. */
+  busy: Percentiles | null;
+  explain: { free: PlanRow[]; busy: PlanRow[] };
+  /** MariaDB's ANALYZE of the candidate query in the busy period: the rows each step really read. */
+  analyzeBusy: AnalyzedTable[];
+}
+
+type PlanRow = Record<string, string | number | null>;
+interface AnalyzedTable {
+  table: string;
+  accessType?: string;
+  key?: string;
+  loops?: number;
+  rowsPerLoop?: number;
+  /** InnoDB pages the access touched: the one measure MariaDB gives for an index_subquery's work. */
+  pagesAccessed?: number;
+  totalTimeMs?: number;
+}
+
+/** The timed path, statement for statement what assign's consumer sends for one AllocationRequested (captured from MariaDB's general log). */
+const UNIT_COLUMNS = '`candidate`.`id` AS `candidate_id`, `candidate`.`code` AS `candidate_code`, `candidate`.`location` AS `candidate_location`, `candidate`.`size` AS `candidate_size`, `candidate`.`created_at` AS `candidate_created_at`';
+const ASSIGNMENT_COLUMNS = ['rental_id', 'unit_id', 'unit_code', 'location', 'size', 'start_date', 'end_date', 'status', 'reason', 'created_at', 'updated_at']
+  .map((c) => `\`Assignment\`.\`${c}\` AS \`Assignment_${c}\``)
+  .join(', ');
+const OVERLAPPING = `
+  SELECT 1 FROM assignment booked
+  WHERE booked.unit_id = \`candidate\`.\`id\` AND booked.status = 'ACTIVE'
+    AND booked.start_date <= ? AND booked.end_date >= ?`;
+const CANDIDATE = `SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`location\` = ? AND \`candidate\`.\`size\` = ? AND \`candidate\`.\`id\` > ? AND NOT EXISTS (${OVERLAPPING}) ORDER BY \`candidate\`.\`id\` ASC LIMIT 1`;
+
+export async function assignScaleCurve(databaseUrl: string, sizes: number[], probes: number, progress: Progress): Promise<AssignScalePoint[]> {
+  const db = await createConnection(databaseUrl);
+  try {
+    const points: AssignScalePoint[] = [];
+    for (const units of sizes) {
+      const location = `scale-${units}`;
+      progress.update(`assign scale: stocking ${units} units with their assignments`);
+      const setupStarted = performance.now();
+      await stock(db, location, Math.max(1, Math.floor(units / SIZES.length)));
+      const setupSeconds = round((performance.now() - setupStarted) / 1000);
+      const [[counts]] = await db.query<RowDataPacket[]>('SELECT (SELECT COUNT(*) FROM storage_unit) AS units, (SELECT COUNT(*) FROM assignment) AS assignments');
+
+      const timings = { free: [] as number[], busy: [] as number[] };
+      for (const scenario of ['free', 'busy'] as const) {
+        const [from, to] = scenario === 'free' ? FREE_PERIOD : BUSY_PERIOD;
+        for (let i = 0; i < probes; i++) {
+          progress.update(`assign scale: ${units} units, ${scenario} period, ${i + 1}/${probes}`);
+          timings[scenario].push(await timeAssignment(db, location, SIZES[i % SIZES.length], day(from), day(to)));
+        }
+      }
+      const explainOf = (period: readonly [number, number]) => [location, 'M', 0, day(period[1]), day(period[0])];
+      const [free] = await db.query<RowDataPacket[]>(`EXPLAIN ${CANDIDATE}`, explainOf(FREE_PERIOD));
+      const [busy] = await db.query<RowDataPacket[]>(`EXPLAIN ${CANDIDATE}`, explainOf(BUSY_PERIOD));
+      const [[analyzed]] = await db.query<RowDataPacket[]>(`ANALYZE FORMAT=JSON ${CANDIDATE}`, explainOf(BUSY_PERIOD));
+      points.push({
+        units,
+        unitsInTable: Number(counts.units),
+        assignmentsInTable: Number(counts.assignments),
+        setupSeconds,
+        free: percentiles(timings.free),
+        busy: percentiles(timings.busy),
+        explain: { free: planRows(free), busy: planRows(busy) },
+        analyzeBusy: analyzedTables(JSON.parse(String(Object.values(analyzed)[0]))),
+      });
+    }
+    return points;
+  } finally {
+    await db.end();
+  }
+}
+
+async function stock(db: Connection, location: string, perSize: number): Promise<void> {
+  const sizes = SIZES.map((s) => `SELECT '${s}' AS size`).join(' UNION ALL ');
+  await db.query(
+    `INSERT INTO storage_unit (code, location, size)
+     SELECT CONCAT(?, '-', s.size, '-', seq), ?, s.size FROM seq_1_to_${perSize} JOIN (${sizes}) s`,
+    [location, location],
+  );
+  const insertFor = (status: string, from: string, to: string, where = '1 = 1') =>
+    db.query(
+      `INSERT INTO assignment (rental_id, unit_id, unit_code, location, size, start_date, end_date, status)
+       SELECT UUID(), id, code, location, size, ?, ?, ? FROM (
+         SELECT u.*, ROW_NUMBER() OVER (PARTITION BY size ORDER BY id) AS rank_in_size FROM storage_unit u WHERE location = ?
+       ) ranked WHERE ${where}`,
+      [from, to, status, location],
+    );
+  for (let past = 1; past <= PAST_RENTALS; past++) await insertFor('ACTIVE', day(-30 * past - 7), day(-30 * past));
+  await insertFor('RELEASED', day(RELEASED_PERIOD[0]), day(RELEASED_PERIOD[1]));
+  await insertFor('ACTIVE', day(FAR_PERIOD[0]), day(FAR_PERIOD[1]));
+  await insertFor('ACTIVE', day(BOOKED_PERIOD[0]), day(BOOKED_PERIOD[1]), `rank_in_size <= ${Math.floor(perSize / 2)}`);
+  await db.query('ANALYZE TABLE storage_unit, assignment');
+}
+
+/**
+ * One assignment as the service makes it, committed (the commit's flush is part of the cost),
+ * then undone outside the timing so every probe meets the same state.
+ */
+async function timeAssignment(db: Connection, location: string, size: string, startDate: string, endDate: string): Promise<number> {
+  const rentalId = randomUUID();
+  const inboxId = randomUUID();
+  const outboxId = randomUUID();
+  const started = performance.now();
+  await db.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  await db.query('START TRANSACTION');
+  await db.query("INSERT INTO `inbox_message`(`message_id`, `type`, `received_at`) VALUES (?, 'AllocationRequested', DEFAULT) RETURNING `received_at`", [inboxId]);
+  await db.query(`SELECT ${ASSIGNMENT_COLUMNS} FROM \`assignment\` \`Assignment\` WHERE ((\`Assignment\`.\`rental_id\` = ?)) LIMIT 1 FOR UPDATE`, [rentalId]);
+  let unit: RowDataPacket | undefined;
+  for (let afterId = 0; ; ) {
+    const [[candidate]] = await db.query<RowDataPacket[]>(CANDIDATE, [location, size, afterId, endDate, startDate]);
+    if (!candidate) break;
+    await db.query(`SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`id\` = ? FOR UPDATE`, [candidate.candidate_id]);
+    const [[stillFree]] = await db.query<RowDataPacket[]>(
+      `SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`id\` = ? AND NOT EXISTS (${OVERLAPPING})`,
+      [candidate.candidate_id, endDate, startDate],
+    );
+    if (stillFree) {
+      unit = stillFree;
+      break;
+    }
+    afterId = candidate.candidate_id;
+  }
+  if (!unit) throw new Error(`No ${size} unit free in ${location} from ${startDate} to ${endDate}: the scale data is not what it should be`);
+  await db.query(
+    "INSERT INTO `assignment`(`rental_id`, `unit_id`, `unit_code`, `location`, `size`, `start_date`, `end_date`, `status`, `reason`, `created_at`, `updated_at`) VALUES (?, ?, ?, ?, ?, ?, ?, 'ACTIVE', DEFAULT, DEFAULT, DEFAULT) RETURNING `created_at`, `updated_at`",
+    [rentalId, unit.candidate_id, unit.candidate_code, location, size, startDate, endDate],
+  );
+  const body = JSON.stringify({ id: outboxId, type: 'StorageAssigned', version: 1, occurredAt: new Date().toISOString(), correlationId: rentalId, payload: { rentalId, unitCode: unit.candidate_code } });
+  await db.query(
+    "INSERT INTO `outbox_message`(`position`, `message_id`, `type`, `routing_key`, `correlation_id`, `trace_context`, `body`, `created_at`, `published_at`) VALUES (DEFAULT, ?, 'StorageAssigned', 'storage.assigned.v1', ?, NULL, ?, DEFAULT, DEFAULT) RETURNING `position`, `created_at`",
+    [outboxId, rentalId, body],
+  );
+  await db.query('COMMIT');
+  const elapsed = performance.now() - started;
+  await db.query('DELETE FROM assignment WHERE rental_id = ?', [rentalId]);
+  await db.query('DELETE FROM outbox_message WHERE message_id = ?', [outboxId]);
+  await db.query('DELETE FROM inbox_message WHERE message_id = ?', [inboxId]);
+  return elapsed;
+}
+
+function planRows(rows: RowDataPacket[]): PlanRow[] {
+  return rows.map((row) => ({ id: row.id, select_type: row.select_type, table: row.table, type: row.type, key: row.key, key_len: row.key_len, rows: row.rows, Extra: row.Extra }));
+}
+
+/** Flattens MariaDB's ANALYZE FORMAT=JSON into one entry per table access. */
+function analyzedTables(node: unknown, found: AnalyzedTable[] = []): AnalyzedTable[] {
+  if (Array.isArray(node)) {
+    for (const child of node) analyzedTables(child, found);
+  } else if (node && typeof node === 'object') {
+    const record = node as Record<string, unknown>;
+    if (typeof record.table_name === 'string') {
+      found.push({
+        table: record.table_name,
+        accessType: record.access_type as string | undefined,
+        key: record.key as string | undefined,
+        loops: record.r_loops as number | undefined,
+        rowsPerLoop: record.r_rows as number | undefined,
+        pagesAccessed: (record.r_engine_stats as { pages_accessed?: number } | undefined)?.pages_accessed,
+        totalTimeMs: record.r_total_time_ms === undefined ? undefined : round(Number(record.r_total_time_ms), 2),
+      });
+    }
+    for (const value of Object.values(record)) analyzedTables(value, found);
+  }
+  return found;
+}
