@@ -22,7 +22,7 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
     }),
     TypeOrmModule.forFeature([StorageUnit]),
     LoggingModule.forRoot('assign'),
-    CorrelationModule.forRoot([transactionalPlugin()]),
+    CorrelationModule.forRoot([transactionalPlugin('mariadb')]),
     MessagingModule.forRoot('assign'),
     AuthModule,
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DataSource, In, LessThan } from 'typeorm';
+import { readCommitted } from '@app/platform';
+import { DataSource, EntityManager, In, LessThan } from 'typeorm';
 import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
 import { eventsPublished } from './messaging.metrics';
@@ -70,7 +71,8 @@ export class OutboxRelay implements OnApplicationBootstrap {
     if (!this.broker.isPublisherConnected()) throw new Error('not connected to the broker');
     // READ COMMITTED: on MariaDB the default REPEATABLE READ would gap-lock the end of the
     // unpublished range, where every new outbox row goes, until the broker confirms.
-    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+    const isolation = readCommitted(this.dataSource.options.type === 'mariadb' ? 'mariadb' : 'postgres');
+    const publish = async (manager: EntityManager): Promise<number> => {
       const batch = await manager
         .getRepository(OutboxMessage)
         .createQueryBuilder('message')
@@ -94,7 +96,8 @@ export class OutboxRelay implements OnApplicationBootstrap {
       await manager.update(OutboxMessage, { position: In(batch.map((m) => m.position)) }, { publishedAt: new Date() });
       for (const message of batch) eventsPublished.inc({ type: message.type });
       return batch.length;
-    });
+    };
+    return isolation ? this.dataSource.transaction(isolation, publish) : this.dataSource.transaction(publish);
   }
 
   private async run(): Promise<void> {

@@ -8,6 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxRelay } from './outbox-relay';
 
+/** Where inTransaction counts the events its transaction adds. */
+const EVENTS_ADDED = 'outbox:eventsAdded';
+
 /**
  * The only way our apps emit events: `add` writes the event in the current transaction, so it
  * exists exactly when the state change it reports does, and the relay publishes it afterwards.
@@ -20,10 +23,18 @@ export class Outbox {
     private readonly relay: OutboxRelay,
   ) {}
 
-  /** Runs `work` in one database transaction, then wakes the relay to publish what it added. */
+  /**
+   * Runs `work` in one database transaction, then wakes the relay if it added events. A
+   * transaction that added none (most consumers') wakes nothing: a relay pass costs round trips.
+   */
   async inTransaction<T>(work: () => Promise<T>): Promise<T> {
-    const result = await this.txHost.withTransaction(work);
-    this.relay.wake();
+    const added = { events: 0 };
+    // withTransaction runs in a nested CLS context: what is set there stays with this transaction.
+    const result = await this.txHost.withTransaction(() => {
+      this.cls.set(EVENTS_ADDED, added);
+      return work();
+    });
+    if (added.events > 0) this.relay.wake();
     return result;
   }
 
@@ -42,6 +53,8 @@ export class Outbox {
     // The relay publishes later, outside this context: keep the trace context with the event.
     const trace: { traceparent?: string } = {};
     propagation.inject(context.active(), trace);
+    const added = this.cls.get<{ events: number } | undefined>(EVENTS_ADDED);
+    if (added) added.events += 1;
     await this.txHost.tx.getRepository(OutboxMessage).insert({
       messageId: envelope.id,
       traceContext: trace.traceparent ?? null,

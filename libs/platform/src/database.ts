@@ -32,17 +32,25 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
+ * The isolation level a transaction must ask for, to run at READ COMMITTED everywhere:
+ * PostgreSQL's default, so nothing (asking would cost a round trip per transaction); MariaDB's
+ * default is REPEATABLE READ, and READ COMMITTED is what lets a statement after a row lock see
+ * what the previous lock holder committed.
+ */
+export function readCommitted(database: 'postgres' | 'mariadb'): 'READ COMMITTED' | undefined {
+  return database === 'mariadb' ? 'READ COMMITTED' : undefined;
+}
+
+/**
  * Lets services reach the current transaction through nestjs-cls (TransactionHost), so that an
  * HTTP use case and a message handler write their change, outbox and inbox rows in one transaction.
- * READ COMMITTED everywhere: PostgreSQL's default, and on MariaDB (default REPEATABLE READ) it is
- * what lets a statement after a row lock see what the previous lock holder committed.
  */
-export function transactionalPlugin(): ClsPluginTransactional {
+export function transactionalPlugin(database: 'postgres' | 'mariadb' = 'postgres'): ClsPluginTransactional {
   return new ClsPluginTransactional({
     imports: [TypeOrmModule],
     adapter: new TransactionalAdapterTypeOrm({
       dataSourceToken: DataSource,
-      defaultTxOptions: { isolationLevel: 'READ COMMITTED' },
+      defaultTxOptions: { isolationLevel: readCommitted(database) },
     }),
   });
 }
