@@ -13,6 +13,8 @@ export class KeysUnavailableError extends Error {}
 /** Customer ids are 1 to 64 characters (code points) everywhere (see ApplyRentalDto); a longer `sub` names no customer. */
 const MAX_SUBJECT_LENGTH = 64;
 
+const MAX_CACHED_TOKENS = 10_000;
+
 /**
  * Checks bearer tokens with jose: HS256 with JWT_SECRET in development, RS256 with the keys at
  * JWT_JWKS_URL in production. Only the configured algorithm is accepted (no `none`, and no RS256
@@ -42,10 +44,23 @@ export class TokenVerifier {
     }
   }
 
+  /**
+   * Tokens verified before, until they expire: a client sends the same token with every call,
+   * and the gateway, rental and manage each check it. Bounded; the oldest entry goes first.
+   */
+  private readonly verified = new Map<string, { caller: Caller; expiresAt: number }>();
+
   /** The caller named by the value of an `Authorization` header. */
   async verify(authorization: string | undefined): Promise<Caller> {
     const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
     if (!token) throw new InvalidTokenError('Authorization: Bearer <token> is required');
+    const known = this.verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known.caller;
+    this.verified.delete(token);
+    return this.verifyToken(token);
+  }
+
+  private async verifyToken(token: string): Promise<Caller> {
     let payload: JWTPayload;
     try {
       payload = await this.verifySignature(token);
@@ -57,7 +72,10 @@ export class TokenVerifier {
     if (!payload.sub || [...payload.sub].length > MAX_SUBJECT_LENGTH) {
       throw new InvalidTokenError(`the token's sub must be 1 to ${MAX_SUBJECT_LENGTH} characters`);
     }
-    return new Caller(payload.sub, role);
+    const caller = new Caller(payload.sub, role);
+    if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { caller, expiresAt: payload.exp! * 1000 });
+    return caller;
   }
 
   private describe(error: unknown): Error {
