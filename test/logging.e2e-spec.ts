@@ -1,5 +1,5 @@
 import { APPS } from './e2e-env';
-import { TestSystem, eventually } from './harness';
+import { TestSystem, eventually, request } from './harness';
 import { RentalApi } from './rental-api';
 
 type LogLine = Record<string, unknown> & { app?: string; msg?: string; correlationId?: string };
@@ -53,5 +53,13 @@ describe('structured logs', () => {
     );
     expect(notice).toBeDefined();
     for (const app of APPS) expect(system.app(app).output.filter((line) => line.replace(/\D/g, '').includes('309876543'))).toEqual([]);
+  });
+
+  it('writes no line for health probes and scrapes, which come every few seconds', async () => {
+    const before = system.app('gateway').output.length;
+    for (const path of ['/health', '/health/live', '/health/ready', '/metrics']) await request('GET', `${system.gateway}${path}`);
+    await request('GET', `${system.gateway}/rental-views/not-a-uuid`); // a request that is logged, as a marker
+    const lines = await eventually(async () => system.app('gateway').output.slice(before), (l) => l.some((line) => line.includes('not-a-uuid')));
+    expect(lines.filter((line) => /"url":"\/(health|metrics)/.test(line))).toEqual([]);
   });
 });

@@ -44,8 +44,14 @@ export class LoggingModule {
               },
               redact: { paths: ['phone', '*.phone', '*.*.phone', 'req.body.phone', ...CREDENTIAL_HEADERS], censor },
               // Health probes and scrapes arrive every few seconds; a line each would drown the rest.
-              autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+              // originalUrl: the middleware sees `url` with its mount path cut off.
+              autoLogging: { ignore: (req) => /^\/(health|metrics)/.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? '') },
               quietReqLogger: true,
+              // What a request line needs; all the headers would triple its size and its cost.
+              serializers: {
+                req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+                res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+              },
               transport:
                 config.get('LOG_FORMAT', { infer: true }) === 'text'
                   ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,req,res' } }
