@@ -53,9 +53,11 @@ export class RentalViewsService {
     const view = await this.views.findOneOrFail({ where: { rentalId }, lock: { mode: 'pessimistic_write' } });
     const outcomeWasVisible = isOutcome(view.status) && view.requestedAt !== null;
 
-    Object.assign(view, definedOnly(facts), { status: statusAfter(view.status, envelope.type) });
-    if (envelope.type === 'RentalRequested') view.requestedAt = new Date(envelope.occurredAt);
-    await this.views.save(view);
+    const changes: Partial<RentalView> = { ...definedOnly(facts), status: statusAfter(view.status, envelope.type) };
+    if (envelope.type === 'RentalRequested') changes.requestedAt = new Date(envelope.occurredAt);
+    Object.assign(view, changes);
+    // update, not save: save would read the row again before writing it.
+    await this.views.update({ rentalId }, changes);
     await this.txHost.tx.getRepository(RentalViewEvent).insert({
       messageId: envelope.id,
       rentalId,
