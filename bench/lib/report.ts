@@ -30,7 +30,6 @@ export interface OverloadResult extends ApplicationsResult {
 
 export interface Results {
   date: string;
-  preliminary: boolean;
   note: string;
   command: string;
   options: Record<string, unknown>;
