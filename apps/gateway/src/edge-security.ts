@@ -4,7 +4,7 @@ import { BODY_LIMIT_BYTES, Caller, InvalidTokenError, KEYS_RETRY_AFTER_SECONDS, 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from './gateway.config';
-import { ProxyRoute } from './proxy-routes';
+import { ProxyRoute, routeOf } from './proxy-routes';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,7 +29,6 @@ const UNTHROTTLED = /^\/(health|metrics)(\/|\?|$)/;
 export async function registerEdgeSecurity(app: NestFastifyApplication, config: GatewayConfig, routes: ProxyRoute[]): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   const verifier = app.get(TokenVerifier);
-  const isProtected = (url: string) => routes.some(({ prefix }) => url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`));
 
   // Swagger UI (/docs) needs inline styles and scripts; everything else is JSON.
   await app.register(helmet, {
@@ -51,7 +50,7 @@ export async function registerEdgeSecurity(app: NestFastifyApplication, config: 
     if (Number(request.headers['content-length'] ?? 0) > BODY_LIMIT_BYTES) {
       return reply.code(413).send({ statusCode: 413, error: 'Payload Too Large', message: `Request body is too large: at most ${BODY_LIMIT_BYTES} bytes` });
     }
-    if (request.method === 'OPTIONS' || !isProtected(request.url)) return;
+    if (request.method === 'OPTIONS' || !routeOf(routes, request.url)) return;
     try {
       request.caller = await verifier.verify(request.headers.authorization);
     } catch (error) {

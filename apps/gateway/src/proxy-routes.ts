@@ -25,6 +25,12 @@ export function proxyRoutes(config: Pick<GatewayConfig, 'RENTAL_URL' | 'MANAGE_U
   ];
 }
 
+/** The route that serves a URL (its query ignored): `/rentals` and `/rentals/…`, never `/rentals-admin`. */
+export function routeOf<R extends Pick<ProxyRoute, 'prefix'>>(routes: R[], url: string): R | undefined {
+  const path = url.split('?', 1)[0];
+  return routes.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
 export async function registerProxyRoutes(app: NestFastifyApplication, config: GatewayConfig): Promise<void> {
   const logger = new Logger('Proxy');
   for (const route of proxyRoutes(config)) {

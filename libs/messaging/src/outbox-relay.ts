@@ -29,6 +29,11 @@ export class OutboxRelay implements OnApplicationBootstrap {
   private wakeRequested = false;
   private wakeUp: () => void = () => undefined;
   private lastPurge = 0;
+  /**
+   * READ COMMITTED: on MariaDB the default REPEATABLE READ would gap-lock the end of the
+   * unpublished range, where every new outbox row goes, until the broker confirms.
+   */
+  private readonly isolation: 'READ COMMITTED' | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -37,6 +42,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
   ) {
     this.batchSize = config.get('OUTBOX_BATCH_SIZE', { infer: true });
     this.pollMs = config.get('OUTBOX_POLL_MS', { infer: true });
+    this.isolation = readCommitted(dataSource.options.type === 'mariadb' ? 'mariadb' : 'postgres');
   }
 
   onApplicationBootstrap(): void {
@@ -69,9 +75,6 @@ export class OutboxRelay implements OnApplicationBootstrap {
   /** Publishes up to one batch; returns how many events went out. */
   async publishBatch(): Promise<number> {
     if (!this.broker.isPublisherConnected()) throw new Error('not connected to the broker');
-    // READ COMMITTED: on MariaDB the default REPEATABLE READ would gap-lock the end of the
-    // unpublished range, where every new outbox row goes, until the broker confirms.
-    const isolation = readCommitted(this.dataSource.options.type === 'mariadb' ? 'mariadb' : 'postgres');
     const publish = async (manager: EntityManager): Promise<number> => {
       const batch = await manager
         .getRepository(OutboxMessage)
@@ -97,7 +100,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
       for (const message of batch) eventsPublished.inc({ type: message.type });
       return batch.length;
     };
-    return isolation ? this.dataSource.transaction(isolation, publish) : this.dataSource.transaction(publish);
+    return this.isolation ? this.dataSource.transaction(this.isolation, publish) : this.dataSource.transaction(publish);
   }
 
   private async run(): Promise<void> {

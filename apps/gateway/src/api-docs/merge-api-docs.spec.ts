@@ -1,4 +1,5 @@
 import { ApiDocument, mergeApiDocs } from './merge-api-docs';
+import { routeOf } from '../proxy-routes';
 
 const doc = (paths: string[], schemas: string[] = [], methods = ['get']): ApiDocument => ({
   openapi: '3.0.0',
@@ -40,5 +41,17 @@ describe('mergeApiDocs', () => {
 
   it('says which apps did not answer', () => {
     expect(mergeApiDocs([undefined], [{ prefix: '/rentals', methods: GET }], ['view']).info.description).toContain('view');
+  });
+});
+
+describe('routeOf', () => {
+  const routes = [{ prefix: '/rentals' }, { prefix: '/rental-views' }];
+
+  it('finds the route of a path, with or without a query, and not of a path that merely starts alike', () => {
+    expect(routeOf(routes, '/rentals')?.prefix).toBe('/rentals');
+    expect(routeOf(routes, '/rentals/abc?x=1')?.prefix).toBe('/rentals');
+    expect(routeOf(routes, '/rental-views?customerId=a')?.prefix).toBe('/rental-views');
+    expect(routeOf(routes, '/rentals-admin')).toBeUndefined();
+    expect(routeOf(routes, '/health')).toBeUndefined();
   });
 });

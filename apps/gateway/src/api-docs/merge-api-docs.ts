@@ -1,4 +1,4 @@
-import type { ProxyRoute } from '../proxy-routes';
+import { ProxyRoute, routeOf } from '../proxy-routes';
 
 /** The parts of an OpenAPI document that merging touches. */
 export interface ApiDocument {
@@ -32,11 +32,10 @@ export function mergeApiDocs(documents: (ApiDocument | undefined)[], routes: Pic
     components: { schemas: {}, securitySchemes: BEARER },
     security: [{ bearer: [] }],
   };
-  const routeOf = (path: string) => routes.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
   for (const document of documents) {
     if (!document) continue;
     for (const [path, operations] of Object.entries(document.paths)) {
-      const route = routeOf(path);
+      const route = routeOf(routes, path);
       const public_ = Object.entries(operations).filter(([method]) => route?.methods.some((m) => m.toLowerCase() === method));
       if (public_.length > 0) merged.paths[path] = Object.fromEntries(public_);
     }
