@@ -7,8 +7,9 @@
 # The image holds the app's webpack bundle, production node_modules and Node.js; it runs as the
 # unprivileged user `node` (uid 1000) and checks itself on GET /health/live.
 
-# Node 22 LTS. Pin it by digest in production (node:22-alpine@sha256:…) for reproducible builds.
-ARG NODE_IMAGE=node:22-alpine
+# Node 24 LTS, the same release as package.json's `node` devDependency (a manifest test keeps them
+# equal). Pin it by digest as well in production (node:24.21.0-alpine@sha256:…) for reproducible builds.
+ARG NODE_IMAGE=node:24.21.0-alpine
 
 # ---- all dependencies, for the build
 FROM ${NODE_IMAGE} AS deps

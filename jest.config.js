@@ -1,4 +1,6 @@
 /** Unit tests sit beside the code; e2e tests in test/ boot the built apps against the real services. */
+require('./scripts/check-node.cjs');
+
 const moduleNameMapper = {
   '^@app/platform/tracing$': '<rootDir>/libs/platform/src/tracing',
   '^@app/(contracts|correlation|messaging|platform)$': '<rootDir>/libs/$1/src',

@@ -33,6 +33,7 @@ import { HealthController } from '../libs/platform/src/health/health.controller'
 
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const PACKAGE = JSON.parse(read('package.json')) as { devDependencies: Record<string, string> };
 
 type Config = Record<string, unknown>;
 type ConfigClass = new () => object;
@@ -791,9 +792,9 @@ describe('Dockerfile', () => {
     expect(lintDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
   });
 
-  it('is multi-stage on Node 22, takes APP, builds that app with nest, runs its bundle as a non-root user', () => {
+  it('is multi-stage on the Node release npm scripts run on, takes APP, builds that app with nest, runs it as a non-root user', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
-    expect(text).toMatch(/^ARG NODE_IMAGE=node:22[.\-\w]*$/m);
+    expect(/^ARG NODE_IMAGE=node:(\S+)-alpine$/m.exec(text)?.[1]).toBe(PACKAGE.devDependencies.node);
     expect(args('RUN', instructions).some((a) => /nest build "\$APP"/.test(a))).toBe(true);
     expect(args('ARG')).toContain('APP');
     expect(args('USER')).toHaveLength(1);
