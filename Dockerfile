@@ -4,7 +4,7 @@
 #   docker build --build-arg APP=rental -t storage-rental/rental .
 # APP is one of gateway, rental, manage, assign, view, or db-setup (creates the databases and runs
 # every app's migrations, then exits: the Kubernetes Job and the compose one-shot service).
-# The image holds the app's webpack bundle, production node_modules and Node.js; it runs as the
+# The image holds the app's compiled code, production node_modules and Node.js; it runs as the
 # unprivileged user `node` (uid 1000) and checks itself on GET /health/live.
 
 # Node 24 LTS, the same release as package.json's `node` devDependency (a manifest test keeps them
@@ -18,16 +18,22 @@ COPY package.json package-lock.json ./
 # No dependency needs an install script (no native addons); skipping them keeps the build offline-safe.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
-# ---- the app's bundle: dist/apps/$APP/main.js (node_modules stay external)
+# ---- the compiled app: one tsc build of the whole tree, then only what $APP needs in /out
 FROM deps AS build
 ARG APP
 RUN test -n "$APP" || { echo 'Set --build-arg APP=<gateway|rental|manage|assign|view|db-setup>' >&2; exit 1; }
-COPY nest-cli.json tsconfig.json ./
+COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY libs ./libs
 COPY apps ./apps
 COPY scripts ./scripts
-COPY deploy/db-setup.webpack.js ./deploy/db-setup.webpack.js
-RUN npx nest build "$APP" && test -f "dist/apps/$APP/main.js"
+# /out/main.js links to the entry point (scripts/build-output.ts says where the build puts it);
+# node resolves the link, so the entry's relative requires find dist/libs beside it.
+RUN npx nest build && mkdir -p /out/dist/apps && cp -r dist/libs /out/dist/ && \
+    if [ "$APP" = db-setup ]; then \
+      cp -r dist/apps dist/scripts /out/dist/ && ln -s dist/scripts/db-setup.js /out/main.js; \
+    else \
+      cp -r "dist/apps/$APP" /out/dist/apps/ && ln -s "dist/apps/$APP/src/main.js" /out/main.js; \
+    fi && test -f "$(readlink -f /out/main.js)"
 
 # ---- production dependencies only
 FROM ${NODE_IMAGE} AS prod-deps
@@ -37,7 +43,7 @@ COPY package.json package-lock.json ./
 # "devOptional" because of our dev tooling, and --omit=dev alone would still install it.
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# ---- runtime: Node.js, production node_modules, one bundle; no npm, no sources, no compilers
+# ---- runtime: Node.js, production node_modules, the app's compiled code; no npm, no sources, no compilers
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
 ENV NODE_ENV=production \
@@ -47,7 +53,7 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
            /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /src/dist/apps/${APP}/main.js ./main.js
+COPY --from=build /out ./
 # uid:gid of `node` in the official images; numeric, so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 # Liveness only: the process answers. Each app listens on <APP>_PORT (GATEWAY_PORT, RENTAL_PORT, …),

@@ -1,7 +1,7 @@
 /**
  * Where a process spent its CPU: reads .cpuprofile files (node --cpu-prof) and prints the top
  * self time by package or module and by function.
- * Usage: ts-node --transpile-only bench/profile-summary.ts <file or directory>... [--top 15] [--from s] [--to s]
+ * Usage: tsx bench/profile-summary.ts <file or directory>... [--top 15] [--from s] [--to s]
  * A directory is searched for .cpuprofile files; bench/run.ts --cpu-prof <dir> writes <dir>/<app>/.
  * --from/--to keep only the samples in that window (seconds from the profile's start), e.g. to
  * leave out the start-up, whose module loading would otherwise top every list.
@@ -92,7 +92,7 @@ const { values, positionals } = parseArgs({
   options: { top: { type: 'string', default: '15' }, from: { type: 'string', default: '0' }, to: { type: 'string', default: 'Infinity' } },
 });
 if (positionals.length === 0) {
-  process.stderr.write('Usage: ts-node --transpile-only bench/profile-summary.ts <file or directory>... [--top 15] [--from s] [--to s]\n');
+  process.stderr.write('Usage: tsx bench/profile-summary.ts <file or directory>... [--top 15] [--from s] [--to s]\n');
   process.exit(2);
 }
 for (const file of positionals.flatMap(profilesIn).sort()) process.stdout.write(`\n${summarise(relative(process.cwd(), file) || file, Number(values.top), { from: Number(values.from), to: Number(values.to) })}\n`);

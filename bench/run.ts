@@ -1,8 +1,9 @@
 /**
  * The benchmark of issue 6: baseline and applications through the gateway at each load level,
  * the overload scenario, and the scale curves of assignment and of the view's list query.
- * Usage: ts-node --transpile-only bench/run.ts --help
+ * Usage: tsx bench/run.ts --help
  */
+import '../scripts/check-node.cjs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
   const partial: Omit<Results, 'targets'> = {
     date: new Date().toISOString(),
     note: 'Measured on a 2-core machine running the load generator, all five apps, PostgreSQL, MariaDB and RabbitMQ.',
-    command: `ts-node --transpile-only bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    command: `tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
     options: { ...options, phases: [...options.phases] },
     machine,
     load,

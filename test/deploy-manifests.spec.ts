@@ -24,6 +24,7 @@ import * as networkingV1 from 'kubernetes-models/networking.k8s.io/v1';
 import * as policyV1 from 'kubernetes-models/policy/v1';
 import * as coreV1 from 'kubernetes-models/v1';
 import { parse, parseAllDocuments } from 'yaml';
+import { DB_SETUP_ENTRY, appEntry } from '../scripts/build-output';
 import { AssignConfig } from '../apps/assign/src/assign.config';
 import { GatewayConfig } from '../apps/gateway/src/gateway.config';
 import { ManageConfig } from '../apps/manage/src/manage.config';
@@ -143,6 +144,8 @@ function nestApplications(): string[] {
   const projects = JSON.parse(read('nest-cli.json')).projects as Record<string, { type: string }>;
   return Object.entries(projects).filter(([, p]) => p.type === 'application').map(([name]) => name).sort();
 }
+/** What the Dockerfile builds an image of (APP=…): each nest application, and db-setup. */
+const IMAGES = [...nestApplications(), DB_SETUP].sort();
 
 describe('the configuration every app validates at start', () => {
   it.each(APP_NAMES)('%s: its own config class and AuthConfig (main.ts)', (app) => {
@@ -412,7 +415,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   const appEnv = (app: string) => containerEnv(objects, mainContainer(deployment(app)));
 
   it('renders a complete set: per app a Deployment, Service, HPA and PDB; the migration Job, ConfigMap, Secret, Ingress', () => {
-    expect(nestApplications()).toEqual([...APP_NAMES, DB_SETUP].sort());
+    expect(nestApplications()).toEqual([...APP_NAMES].sort());
     expect(all(objects, 'Deployment').map((d) => d.metadata.name).sort()).toEqual([...APP_NAMES].sort());
     for (const app of APP_NAMES) {
       for (const kind of ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) expect([kind, find(objects, kind, app)?.metadata.name]).toEqual([kind, app]);
@@ -792,15 +795,19 @@ describe('Dockerfile', () => {
     expect(lintDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
   });
 
-  it('is multi-stage on the Node release npm scripts run on, takes APP, builds that app with nest, runs it as a non-root user', () => {
+  it('is multi-stage on the Node release npm scripts run on, takes APP, builds with nest, runs the app as a non-root user', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
     expect(/^ARG NODE_IMAGE=node:(\S+)-alpine$/m.exec(text)?.[1]).toBe(PACKAGE.devDependencies.node);
-    expect(args('RUN', instructions).some((a) => /nest build "\$APP"/.test(a))).toBe(true);
+    expect(args('RUN', instructions).some((a) => /npx nest build &&/.test(a))).toBe(true);
     expect(args('ARG')).toContain('APP');
     expect(args('USER')).toHaveLength(1);
     expect(args('USER')[0]).not.toMatch(/^(0|root)(:|$)/);
     expect(args('CMD')).toEqual(['["node", "main.js"]']);
-    expect(args('COPY').some((a) => /dist\/apps\/\$\{APP\}\/main\.js \.\/main\.js$/.test(a))).toBe(true);
+    expect(lastStage.some((i) => i.getKeyword() === 'COPY' && i.getTextContent() === 'COPY --from=build /out ./')).toBe(true);
+    // main.js links to where the build puts the app's and db-setup's entry points.
+    const build = args('RUN', instructions).find((a) => a.includes('npx nest build'))!;
+    expect(build).toContain(`ln -s "${appEntry('$APP')}" /out/main.js`);
+    expect(build).toContain(`ln -s ${DB_SETUP_ENTRY} /out/main.js`);
   });
 
   it('ships only production dependencies', () => {
@@ -851,9 +858,9 @@ describe('.github/workflows/ci.yml', () => {
 
   const imagesJob = () => Object.entries(jobs).find(([, j]) => j.steps?.some((s: any) => /docker\/build-push-action/.test(s.uses ?? '')))!;
 
-  it('builds and pushes one image per nest application, from the Dockerfile with APP', () => {
+  it('builds and pushes one image per nest application and db-setup, from the Dockerfile with APP', () => {
     const [, images] = imagesJob();
-    expect([...images.strategy.matrix.app].sort()).toEqual(nestApplications());
+    expect([...images.strategy.matrix.app].sort()).toEqual(IMAGES);
     const build = images.steps.find((s: any) => /docker\/build-push-action/.test(s.uses));
     expect([build.with.file, build.with['build-args']]).toEqual(['Dockerfile', 'APP=${{ matrix.app }}']);
     expect(build.with.push).toMatch(/refs\/heads\/main/);
@@ -863,7 +870,7 @@ describe('.github/workflows/ci.yml', () => {
     const deploy = Object.values(jobs).find((j) => /kubectl kustomize/.test(runs(j)));
     expect(existsSync(join(ROOT, deploy.env.OVERLAY, 'kustomization.yaml'))).toBe(true);
     const pinned = [...runs(deploy).matchAll(/for app in ([\w -]+);/g)].map((m) => m[1].trim().split(/\s+/).sort());
-    expect(pinned).toContainEqual(nestApplications());
+    expect(pinned).toContainEqual(IMAGES);
     expect([deploy.needs].flat()).toContain(imagesJob()[0]);
     expect(runs(deploy)).toMatch(/wait --for=condition=complete job\/db-setup/);
   });

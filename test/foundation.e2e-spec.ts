@@ -1,6 +1,7 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { appEntry } from '../scripts/build-output';
 import { APPS, PORTS, SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, eventually, request } from './harness';
 import { RentalApi } from './rental-api';
@@ -122,7 +123,7 @@ describe('configuration', () => {
     ['gateway', { RENTAL_URL: 'not a url' }, 'RENTAL_URL'],
     ['view', { AMQP_PREFETCH: '0' }, 'AMQP_PREFETCH'],
   ])('stops %s with one line naming a bad variable', (app, env, variable) => {
-    const result = spawnSync(process.execPath, [`dist/apps/${app}/main.js`], {
+    const result = spawnSync(process.execPath, [appEntry(app)], {
       env: { ...process.env, ...env },
       encoding: 'utf8',
       timeout: 20_000,

@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
+import { appEntry } from '../scripts/build-output';
 import { APPS, E2E_DATABASES, E2E_ENV, E2E_VHOST } from './e2e-env';
 
 /** A clean slate for every run: fresh e2e databases (migrated by db:setup) and a fresh vhost. */
 export default async function globalSetup(): Promise<void> {
-  const missing = APPS.filter((app) => !existsSync(`dist/apps/${app}/main.js`));
+  const missing = APPS.filter((app) => !existsSync(appEntry(app)));
   if (missing.length > 0) throw new Error(`Build the apps first (npm run build); missing: ${missing.join(', ')}`);
 
   const postgres = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });

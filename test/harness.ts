@@ -1,8 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { appEntry } from '../scripts/build-output';
 import { APPS, AppName, E2E_ENV, PORTS } from './e2e-env';
 
-/** One app as a real process: `node dist/apps/<app>/main.js` with the e2e environment. */
+/** One app as a real process: its built entry point (`appEntry`) with the e2e environment. */
 export class AppProcess {
   readonly output: string[] = [];
   private child?: ChildProcess;
@@ -23,7 +24,7 @@ export class AppProcess {
   }
 
   start(): this {
-    const child = spawn(process.execPath, [`dist/apps/${this.app}/main.js`], {
+    const child = spawn(process.execPath, [appEntry(this.app)], {
       env: { ...process.env, ...E2E_ENV, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

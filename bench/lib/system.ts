@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
+import { DB_SETUP_ENTRY, appEntry } from '../../scripts/build-output';
 import { JWT_SECRET } from './tokens';
 
 /** USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every Linux this runs on. */
@@ -154,13 +155,13 @@ export async function startOwnSystem(options: { cpuProfDir?: string; say: (line:
   for (const [app, port] of Object.entries(PORTS)) {
     if (await listening(port)) throw new Error(`Port ${port} (${app}) is taken: is another bench still running?`);
   }
-  if (APPS.some((app) => !existsSync(`dist/apps/${app}/main.js`)) || !existsSync('dist/apps/db-setup/main.js')) {
+  if (APPS.some((app) => !existsSync(appEntry(app))) || !existsSync(DB_SETUP_ENTRY)) {
     options.say('building the apps (npm run build)');
     execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   }
   options.say('fresh bench databases and vhost');
   await recreateDatabases();
-  execFileSync(process.execPath, ['dist/apps/db-setup/main.js'], { env: { ...process.env, ...BENCH_ENV }, stdio: 'pipe' });
+  execFileSync(process.execPath, [DB_SETUP_ENTRY], { env: { ...process.env, ...BENCH_ENV }, stdio: 'pipe' });
   rabbitmqctl(['delete_vhost', VHOST], true);
   rabbitmqctl(['add_vhost', VHOST]);
   rabbitmqctl(['set_permissions', '-p', VHOST, 'guest', '.*', '.*', '.*']);
@@ -171,7 +172,7 @@ export async function startOwnSystem(options: { cpuProfDir?: string; say: (line:
   const spawnedAt = Date.now();
   const apps = APPS.map((app) => {
     const flags = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, app)}`] : [];
-    const child = spawn(process.execPath, [...flags, `dist/apps/${app}/main.js`], {
+    const child = spawn(process.execPath, [...flags, appEntry(app)], {
       env: { ...process.env, ...BENCH_ENV },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C reaches only the bench, which then stops each app once, with SIGTERM.

@@ -3,6 +3,6 @@ import { Assignment } from './assignments/assignment.entity';
 import { CreateInventory1732400000200 } from './migrations/1732400000200-create-inventory';
 import { StorageUnit } from './storage-units/storage-unit.entity';
 
-/** Everything TypeORM needs for assign's database, listed as classes (a webpack bundle has no files to glob). */
+/** Everything TypeORM needs for assign's database, listed as classes (no file glob). */
 export const ASSIGN_ENTITIES = [StorageUnit, Assignment, OutboxMessage, InboxMessage];
 export const ASSIGN_MIGRATIONS = [CreateMessagingTables1732400000000, CreateInventory1732400000200, AddOutboxTraceContext1732400000500];

@@ -4,6 +4,6 @@ import { Notification } from './notifications/notification.entity';
 import { RentalViewEvent } from './rental-views/rental-view-event.entity';
 import { RentalView } from './rental-views/rental-view.entity';
 
-/** Everything TypeORM needs for view's database, listed as classes (a webpack bundle has no files to glob). */
+/** Everything TypeORM needs for view's database, listed as classes (no file glob). */
 export const VIEW_ENTITIES = [RentalView, RentalViewEvent, Notification, OutboxMessage, InboxMessage];
 export const VIEW_MIGRATIONS = [CreateMessagingTables1732400000000, CreateReadModel1732400000400, AddOutboxTraceContext1732400000500];

@@ -1,4 +1,5 @@
 import { IsInt, Min } from 'class-validator';
+import { execFileSync } from 'node:child_process';
 import { AuthConfig } from './auth/auth.config';
 import { CommonConfig, InvalidConfigError, validateConfig } from './config';
 
@@ -13,6 +14,13 @@ const SECRET = 'a-development-secret-of-32-characters!';
 describe('validateConfig', () => {
   const validate = validateConfig(ExampleConfig);
   const check = validateConfig(ExampleConfig, AuthConfig);
+
+  it('converts numbers in a script run with tsx, whose esbuild emits no decorator metadata', () => {
+    const script = "import { CommonConfig, validateConfig } from './libs/platform/src/config';" +
+      "console.log(JSON.stringify(validateConfig(CommonConfig)({ SHUTDOWN_DRAIN_MS: '100' })));";
+    const output = execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(output).SHUTDOWN_DRAIN_MS).toBe(100);
+  });
 
   it('fills defaults and converts numbers', () => {
     const config = validate({ EXAMPLE_PORT: '9000' });

@@ -5,8 +5,9 @@ import { IsIn, IsInt, IsString, Length, Max, Min, ValidationError, validateSync 
 import { existsSync } from 'node:fs';
 
 /**
- * Settings every app reads. Each app's config class extends this and adds its own. Annotate each
- * field's type: the conversion from environment strings reads it from the decorator metadata.
+ * Settings every app reads. Each app's config class extends this and adds its own. Give every
+ * numeric field a number as its default: that default tells the conversion (below) to read the
+ * variable as a number.
  */
 export class CommonConfig {
   @IsString()
@@ -40,7 +41,7 @@ type ConfigClasses<T extends object[]> = { [K in keyof T]: new () => T[K] };
  */
 export function validateConfig<T extends object[]>(...configClasses: ConfigClasses<T>) {
   return (env: Record<string, unknown>): Merged<T> => {
-    const configs = configClasses.map((configClass) => plainToInstance(configClass, env, { enableImplicitConversion: true }));
+    const configs = configClasses.map((configClass) => plainToInstance(configClass, withNumbers(new configClass(), env)));
     const errors = configs.flatMap((config) => validateSync(config));
     if (errors.length > 0) {
       throw new InvalidConfigError(`Invalid configuration: ${errors.map((e) => describe(e, env)).join('; ')}`);
@@ -49,6 +50,19 @@ export function validateConfig<T extends object[]>(...configClasses: ConfigClass
     const declared = configs.map((config, i) => Object.fromEntries(Object.keys(new configClasses[i]()).map((key) => [key, (config as Record<string, unknown>)[key]])));
     return Object.assign({}, ...declared) as Merged<T>;
   };
+}
+
+/**
+ * The environment, with the variables whose default is a number read as numbers. The type comes
+ * from the default, not from decorator metadata, which scripts run with tsx (esbuild) do not have.
+ */
+function withNumbers(defaults: object, env: Record<string, unknown>): Record<string, unknown> {
+  const converted = { ...env };
+  for (const [key, fallback] of Object.entries(defaults)) {
+    const given = env[key];
+    if (typeof fallback === 'number' && typeof given === 'string') converted[key] = given.trim() === '' ? NaN : Number(given);
+  }
+  return converted;
 }
 
 /**

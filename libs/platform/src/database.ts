@@ -7,7 +7,7 @@ type EntityList = MixedList<string | Function>; // eslint-disable-line @typescri
 
 /**
  * TypeORM options for one app's database, picked by the URL's scheme: postgres:// or mysql:// (MariaDB).
- * Entities and migrations are listed as classes: the webpack bundle has no files to glob.
+ * Entities and migrations are listed as classes: what runs is what the code imports, no file glob.
  */
 export function databaseOptions(url: string, entities: EntityList, migrations: EntityList): TypeOrmModuleOptions {
   const common = {

@@ -1,0 +1,5 @@
+/** Where `npm run build` (one tsc program over tsconfig.build.json, rootDir ".") puts each entry point. */
+export const appEntry = (app: string): string => `dist/apps/${app}/src/main.js`;
+
+/** scripts/db-setup.ts, compiled: creates the databases and runs every app's migrations. */
+export const DB_SETUP_ENTRY = 'dist/scripts/db-setup.js';
