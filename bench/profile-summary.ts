@@ -69,7 +69,9 @@ function summarise(file: string, top: number, window: { from: number; to: number
     [...map]
       .sort(([, a], [, b]) => b - a)
       .slice(0, top)
-      .map(([name, micros]) => `  ${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${name}`)
+      .map(
+        ([name, micros]) => `  ${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${name}`,
+      )
       .join('\n');
   return [
     `${file}: ${(total / 1e6).toFixed(1)} s profiled, ${(busy / 1e6).toFixed(1)} s busy (${((100 * busy) / total).toFixed(0)}%); shares are of the busy time`,
@@ -95,4 +97,7 @@ if (positionals.length === 0) {
   process.stderr.write('Usage: tsx bench/profile-summary.ts <file or directory>... [--top 15] [--from s] [--to s]\n');
   process.exit(2);
 }
-for (const file of positionals.flatMap(profilesIn).sort()) process.stdout.write(`\n${summarise(relative(process.cwd(), file) || file, Number(values.top), { from: Number(values.from), to: Number(values.to) })}\n`);
+for (const file of positionals.flatMap(profilesIn).sort())
+  process.stdout.write(
+    `\n${summarise(relative(process.cwd(), file) || file, Number(values.top), { from: Number(values.from), to: Number(values.to) })}\n`,
+  );

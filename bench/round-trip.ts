@@ -30,7 +30,14 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
   await new Promise((resolve) => socket.once('connect', resolve));
-  await measure('loopback TCP ping-pong (both ends in this process)', () => new Promise((resolve) => { socket.once('data', resolve); socket.write('x'); }));
+  await measure(
+    'loopback TCP ping-pong (both ends in this process)',
+    () =>
+      new Promise((resolve) => {
+        socket.once('data', resolve);
+        socket.write('x');
+      }),
+  );
   socket.destroy();
   server.close();
 }

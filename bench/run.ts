@@ -61,7 +61,9 @@ async function main(): Promise<number> {
   }
   // After the apps stop: the assign probes write outbox rows that a running relay would publish.
   if (options.phases.has('scale') && system.owned) {
-    progress.say(`scale curves: assignment at ${options.assignUnits.join(', ')} units; view list at ${options.viewRentals.join(', ')} rentals`);
+    progress.say(
+      `scale curves: assignment at ${options.assignUnits.join(', ')} units; view list at ${options.viewRentals.join(', ')} rentals`,
+    );
     scale = {
       assign: await assignScaleCurve(BENCH_DATABASES.assign, options.assignUnits, options.scaleProbes, progress),
       view: await viewScaleCurve(BENCH_DATABASES.view, options.viewRentals, options.scaleProbes, progress),
@@ -93,7 +95,15 @@ async function main(): Promise<number> {
 function phaseRunner(system: System, applications: Applications, options: BenchOptions) {
   return {
     baseline: (connections: number) =>
-      runLoad({ scenario: 'baseline', gateway: system.gateway, method: 'GET', path: '/health/live', connections, durationSeconds: options.durationSeconds, progress }),
+      runLoad({
+        scenario: 'baseline',
+        gateway: system.gateway,
+        method: 'GET',
+        path: '/health/live',
+        connections,
+        durationSeconds: options.durationSeconds,
+        progress,
+      }),
 
     async applications(scenario: string, connections: number, seconds: number): Promise<ApplicationsResult> {
       const sampler = await SagaLagSampler.open(system.viewDatabaseUrl);
@@ -118,11 +128,15 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
       const breakerWatch = await breaker.stop();
       if (options.cpuProfDir && system.spawnedAt) {
         const offset = (at: number) => Math.round((at - system.spawnedAt!) / 1000);
-        progress.say(`profiles: ${scenario} c${connections} is bench/profile-summary.ts --from ${offset(loadStartedAt)} --to ${offset(Date.now())}`);
+        progress.say(
+          `profiles: ${scenario} c${connections} is bench/profile-summary.ts --from ${offset(loadStartedAt)} --to ${offset(Date.now())}`,
+        );
       }
       // Where the saga's backlog sits when the load stops: the slowest consumer's queue.
       const queuesAtEnd = system.queueDepths();
-      progress.update(`${scenario} c${connections}: waiting up to ${options.settleSeconds} s for ${sampler.pendingCount} sampled applications to settle`);
+      progress.update(
+        `${scenario} c${connections}: waiting up to ${options.settleSeconds} s for ${sampler.pendingCount} sampled applications to settle`,
+      );
       const sagaLag = await sampler.finish(options.settleSeconds * 1000);
       // After the sampled applications settled, so that it includes most of their sagas' work too.
       const cpuMsPerAccepted = cpuPerAccepted(cpuBefore, system.cpuMs(), result.accepted);
@@ -132,12 +146,18 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
         progress.update(`${scenario} c${connections}: the circuit to manage is open; waiting until it lets a trial call through`);
         await new Promise((resolve) => setTimeout(resolve, BREAKER_HALF_OPEN_AFTER_MS));
       }
-      progress.say(`${scenario} c${connections}: ${result.acceptedPerSecond} accepted/s, p99 ${result.latencyMs?.p99 ?? '—'} ms, saga lag p99 ${sagaLag.lagMs?.p99 ?? '—'} ms`);
-      if (cpuMsPerAccepted) progress.say(`${scenario} c${connections}: CPU ms per accepted application: ${JSON.stringify(cpuMsPerAccepted)}`);
+      progress.say(
+        `${scenario} c${connections}: ${result.acceptedPerSecond} accepted/s, p99 ${result.latencyMs?.p99 ?? '—'} ms, saga lag p99 ${sagaLag.lagMs?.p99 ?? '—'} ms`,
+      );
+      if (cpuMsPerAccepted)
+        progress.say(`${scenario} c${connections}: CPU ms per accepted application: ${JSON.stringify(cpuMsPerAccepted)}`);
       return {
         ...result,
         sagaLag,
-        viewSagaLagHistogram: viewBefore && viewAfter ? histogramDelta(histogramBuckets(viewBefore, 'saga_lag_seconds'), histogramBuckets(viewAfter, 'saga_lag_seconds')) : null,
+        viewSagaLagHistogram:
+          viewBefore && viewAfter
+            ? histogramDelta(histogramBuckets(viewBefore, 'saga_lag_seconds'), histogramBuckets(viewAfter, 'saga_lag_seconds'))
+            : null,
         breaker: breakerWatch,
         queuesAtEnd,
         cpuMsPerAccepted,
@@ -147,7 +167,11 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
 }
 
 /** Where each application's CPU goes: the apps' CPU time over the phase, per accepted application. */
-function cpuPerAccepted(before: Partial<Record<string, number>> | undefined, after: Partial<Record<string, number>> | undefined, accepted?: number) {
+function cpuPerAccepted(
+  before: Partial<Record<string, number>> | undefined,
+  after: Partial<Record<string, number>> | undefined,
+  accepted?: number,
+) {
   if (!before || !after || !accepted) return undefined;
   const apps = Object.keys(after).filter((app) => before[app] !== undefined && after[app] !== undefined);
   return Object.fromEntries(apps.map((app) => [app, Math.round(((after[app]! - before[app]!) / accepted) * 10) / 10]));
@@ -159,14 +183,18 @@ function brokenParts(results: Results): string[] {
   const phases = [...results.load, ...(results.overload ? [results.overload] : [])];
   for (const r of phases) {
     const label = `${r.scenario} at ${r.connections} connections`;
-    if (r.scenario === 'baseline' && !Object.keys(r.byStatus).some((s) => s.startsWith('2'))) problems.push(`${label}: no 2xx answer from the gateway`);
+    if (r.scenario === 'baseline' && !Object.keys(r.byStatus).some((s) => s.startsWith('2')))
+      problems.push(`${label}: no 2xx answer from the gateway`);
     if (r.scenario !== 'baseline' && !r.accepted) problems.push(`${label}: no application was accepted (${JSON.stringify(r.byStatus)})`);
-    if (isApplications(r) && r.accepted && r.sagaLag.settled === 0) problems.push(`${label}: no sampled application reached CONFIRMED or REJECTED in the view`);
+    if (isApplications(r) && r.accepted && r.sagaLag.settled === 0)
+      problems.push(`${label}: no sampled application reached CONFIRMED or REJECTED in the view`);
     // A 500 is a bug, not slowness (slowness shows as 503 or 504).
     if (r.byStatus['500']) problems.push(`${label}: ${r.byStatus['500']} answers were 500 Internal Server Error`);
   }
-  for (const p of results.scale?.assign ?? []) if (!p.free || !p.busy) problems.push(`assignment scale curve at ${p.units} units: no timings`);
-  for (const p of results.scale?.view ?? []) if (!p.typical || !p.heavy) problems.push(`view scale curve at ${p.rentals} rentals: no timings`);
+  for (const p of results.scale?.assign ?? [])
+    if (!p.free || !p.busy) problems.push(`assignment scale curve at ${p.units} units: no timings`);
+  for (const p of results.scale?.view ?? [])
+    if (!p.typical || !p.heavy) problems.push(`view scale curve at ${p.rentals} rentals: no timings`);
   return problems;
 }
 

@@ -26,5 +26,6 @@ const serious = Object.values(report.vulnerabilities).filter((v) => v.severity =
 console.log(
   `npm audit (production dependencies): ${counts.critical} critical, ${counts.high} high, ${counts.moderate} moderate, ${counts.low} low`,
 );
-for (const v of serious) console.log(`  ${v.severity}: ${v.name} ${v.range} (${v.via.map((via) => (typeof via === 'string' ? via : via.title)).join('; ')})`);
+for (const v of serious)
+  console.log(`  ${v.severity}: ${v.name} ${v.range} (${v.via.map((via) => (typeof via === 'string' ? via : via.title)).join('; ')})`);
 process.exit(serious.length > 0 ? 1 : 0);

@@ -16,9 +16,24 @@ import { ViewConfig } from '../apps/view/src/view.config';
 import { VIEW_ENTITIES, VIEW_MIGRATIONS } from '../apps/view/src/view.schema';
 
 const databases = [
-  { app: 'rental', url: validateConfig(RentalConfig)(process.env).RENTAL_DATABASE_URL, entities: RENTAL_ENTITIES, migrations: RENTAL_MIGRATIONS },
-  { app: 'manage', url: validateConfig(ManageConfig)(process.env).MANAGE_DATABASE_URL, entities: MANAGE_ENTITIES, migrations: MANAGE_MIGRATIONS },
-  { app: 'assign', url: validateConfig(AssignConfig)(process.env).ASSIGN_DATABASE_URL, entities: ASSIGN_ENTITIES, migrations: ASSIGN_MIGRATIONS },
+  {
+    app: 'rental',
+    url: validateConfig(RentalConfig)(process.env).RENTAL_DATABASE_URL,
+    entities: RENTAL_ENTITIES,
+    migrations: RENTAL_MIGRATIONS,
+  },
+  {
+    app: 'manage',
+    url: validateConfig(ManageConfig)(process.env).MANAGE_DATABASE_URL,
+    entities: MANAGE_ENTITIES,
+    migrations: MANAGE_MIGRATIONS,
+  },
+  {
+    app: 'assign',
+    url: validateConfig(AssignConfig)(process.env).ASSIGN_DATABASE_URL,
+    entities: ASSIGN_ENTITIES,
+    migrations: ASSIGN_MIGRATIONS,
+  },
   { app: 'view', url: validateConfig(ViewConfig)(process.env).VIEW_DATABASE_URL, entities: VIEW_ENTITIES, migrations: VIEW_MIGRATIONS },
 ];
 

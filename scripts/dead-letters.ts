@@ -66,7 +66,9 @@ async function open(url: string): Promise<ChannelModel> {
     return connection;
   } catch (error) {
     // amqplib drops the broker's reason when it refuses the vhost during the handshake.
-    const hint = /ConnectionClose/.test(messageOf(error)) ? ' (the broker closed the connection: does the vhost exist, may this user use it?)' : '';
+    const hint = /ConnectionClose/.test(messageOf(error))
+      ? ' (the broker closed the connection: does the vhost exist, may this user use it?)'
+      : '';
     throw new CommandError(`cannot reach the broker at ${safeUrl(url)}: ${messageOf(error)}${hint}`);
   }
 }
@@ -125,7 +127,9 @@ function describeDeadLetter(message: GetMessage, app: string): DeadLetter {
 /** Nest rejects (without requeue) exactly the messages it has no handler for; say so. */
 function brokerReason(death: XDeath, app: string): string {
   const reason = `${death.reason ?? 'dead-lettered'} by ${death.queue ?? 'the broker'}`;
-  return death.reason === 'rejected' && death.queue === queuesOf(app).events ? `${reason} (no handler: not JSON, or an unknown type or version)` : reason;
+  return death.reason === 'rejected' && death.queue === queuesOf(app).events
+    ? `${reason} (no handler: not JSON, or an unknown type or version)`
+    : reason;
 }
 
 function parseEnvelope(content: Buffer): { id?: unknown; type?: unknown; version?: unknown } | undefined {
@@ -211,7 +215,10 @@ function publishConfirmed(channel: ConfirmChannel, queue: string, message: GetMe
   const rest = { ...headers };
   delete rest[ATTEMPT_HEADER];
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new CommandError(`the broker did not confirm within ${CONFIRM_TIMEOUT_MS} ms`)), CONFIRM_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new CommandError(`the broker did not confirm within ${CONFIRM_TIMEOUT_MS} ms`)),
+      CONFIRM_TIMEOUT_MS,
+    );
     channel.sendToQueue(queue, message.content, { ...properties, headers: rest, persistent: true, mandatory: true }, (error) => {
       clearTimeout(timer);
       if (error) reject(new CommandError(`the broker refused the copy for ${queue}: ${messageOf(error)}`));

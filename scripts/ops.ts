@@ -68,13 +68,31 @@ async function story(id: string): Promise<void> {
   };
   const rentalIds = UUID.test(id)
     ? [id]
-    : (await postgres<{ rental_id: string }>(urls.view, 'SELECT DISTINCT rental_id FROM rental_view_event WHERE correlation_id = $1', [id])).map((r) => r.rental_id);
+    : (
+        await postgres<{ rental_id: string }>(urls.view, 'SELECT DISTINCT rental_id FROM rental_view_event WHERE correlation_id = $1', [id])
+      ).map((r) => r.rental_id);
   if (rentalIds.length === 0) throw new Error(`no rental has correlation id ${id}`);
   for (const rentalId of rentalIds) {
-    const [rental] = await postgres<Record<string, unknown>>(urls.rental, 'SELECT status, customer_id, location, size, start_date, end_date, unit_code, reason, created_at FROM rental WHERE id = $1', [rentalId]);
-    const [allocation] = await postgres<Record<string, unknown>>(urls.manage, 'SELECT status, unit_code, reason, updated_at FROM allocation WHERE rental_id = $1', [rentalId]);
-    const [assignment] = await mariadb<Record<string, unknown>>(urls.assign, 'SELECT status, unit_code, reason, updated_at FROM assignment WHERE rental_id = ?', [rentalId]);
-    const [view] = await postgres<Record<string, unknown>>(urls.view, 'SELECT status, unit_code, reason FROM rental_view WHERE rental_id = $1', [rentalId]);
+    const [rental] = await postgres<Record<string, unknown>>(
+      urls.rental,
+      'SELECT status, customer_id, location, size, start_date, end_date, unit_code, reason, created_at FROM rental WHERE id = $1',
+      [rentalId],
+    );
+    const [allocation] = await postgres<Record<string, unknown>>(
+      urls.manage,
+      'SELECT status, unit_code, reason, updated_at FROM allocation WHERE rental_id = $1',
+      [rentalId],
+    );
+    const [assignment] = await mariadb<Record<string, unknown>>(
+      urls.assign,
+      'SELECT status, unit_code, reason, updated_at FROM assignment WHERE rental_id = ?',
+      [rentalId],
+    );
+    const [view] = await postgres<Record<string, unknown>>(
+      urls.view,
+      'SELECT status, unit_code, reason FROM rental_view WHERE rental_id = $1',
+      [rentalId],
+    );
     const history = await postgres<{ type: string; occurred_at: Date; correlation_id: string }>(
       urls.view,
       'SELECT type, occurred_at, correlation_id FROM rental_view_event WHERE rental_id = $1 ORDER BY occurred_at, message_id',
@@ -85,7 +103,8 @@ async function story(id: string): Promise<void> {
     console.log(`  manage      ${describe(allocation)}`);
     console.log(`  assign      ${describe(assignment)}`);
     console.log(`  view        ${describe(view)}`);
-    for (const event of history) console.log(`  ${event.occurred_at.toISOString()}  ${event.type.padEnd(20)} correlation ${event.correlation_id}`);
+    for (const event of history)
+      console.log(`  ${event.occurred_at.toISOString()}  ${event.type.padEnd(20)} correlation ${event.correlation_id}`);
   }
 }
 

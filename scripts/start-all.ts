@@ -19,7 +19,12 @@ function step(title: string, command: string): void {
 function settings(): Record<string, string | undefined> {
   const parse = (file: string): Record<string, string> =>
     existsSync(file)
-      ? Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+      ? Object.fromEntries(
+          readFileSync(file, 'utf8')
+            .split('\n')
+            .filter((l) => /^[A-Z_]+=/.test(l))
+            .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+        )
       : {};
   return { ...parse('.env.example'), ...parse('.env'), ...process.env };
 }
@@ -42,7 +47,13 @@ const children = APPS.map((app) => {
   const child = spawn(process.execPath, [appEntry(app)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${app}]`.padEnd(10);
   for (const stream of [child.stdout, child.stderr]) {
-    stream.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((line: string) => console.log(`${prefix}${line}`)));
+    stream.on('data', (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((line: string) => console.log(`${prefix}${line}`)),
+    );
   }
   child.on('exit', (code, signal) => {
     if (!stopping) console.error(`${prefix}exited (${signal ?? code}); stopping the others`);
@@ -57,7 +68,14 @@ async function stop(code = 0): Promise<void> {
   stopping = true;
   console.log('\nStopping all apps (each drains, then exits)...');
   await Promise.all(
-    children.map(({ child }) => (child.exitCode !== null ? null : new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }))),
+    children.map(({ child }) =>
+      child.exitCode !== null
+        ? null
+        : new Promise((resolve) => {
+            child.once('exit', resolve);
+            child.kill('SIGTERM');
+          }),
+    ),
   );
   console.log('All apps stopped.');
   process.exit(code);
@@ -79,7 +97,9 @@ async function waitUntilReady(): Promise<void> {
   }
   console.log('\nAll five apps are ready:');
   for (const { app, url } of children) console.log(`  ${app.padEnd(8)} ${url}`);
-  console.log(`\nTry: curl -H "Authorization: Bearer $(npm run --silent token -- --sub alice)" ${children[0].url}/storage-units?location=berlin\nPress Ctrl-C to stop.`);
+  console.log(
+    `\nTry: curl -H "Authorization: Bearer $(npm run --silent token -- --sub alice)" ${children[0].url}/storage-units?location=berlin\nPress Ctrl-C to stop.`,
+  );
 }
 
 void waitUntilReady();

@@ -133,9 +133,13 @@ async function expectStoredUnchanged(id: string, customerId: string): Promise<vo
   expect(listed.status).toBe(200);
   expect(listed.body.items.map((v: { id: string; customerId: string }) => [v.id, v.customerId])).toEqual([[id, customerId]]);
 
-  const notices = await eventually(() => list('notifications', customerId), (a) => a.status === 200 && a.body.total === 1, {
-    message: `no notification for ${JSON.stringify(customerId)}`,
-  });
+  const notices = await eventually(
+    () => list('notifications', customerId),
+    (a) => a.status === 200 && a.body.total === 1,
+    {
+      message: `no notification for ${JSON.stringify(customerId)}`,
+    },
+  );
   expect(notices.body.items[0]).toEqual(expect.objectContaining({ rentalId: id, customerId, kind: 'REJECTED' }));
 }
 
@@ -195,7 +199,12 @@ describe('bad input, through the gateway', () => {
   describe('POST /rentals: a period that breaks the rules is refused with a 400 that names the field', () => {
     const cases: [string, Record<string, unknown>, string, RegExp][] = [
       ['end before start', { startDate: dayFromToday(10), endDate: dayFromToday(9) }, 'endDate', /^endDate must not be before startDate$/],
-      ['start yesterday', { startDate: dayFromToday(-1), endDate: dayFromToday(5) }, 'startDate', /^startDate must be today \(\d{4}-\d{2}-\d{2}\) or later$/],
+      [
+        'start yesterday',
+        { startDate: dayFromToday(-1), endDate: dayFromToday(5) },
+        'startDate',
+        /^startDate must be today \(\d{4}-\d{2}-\d{2}\) or later$/,
+      ],
       ['start years ago', { startDate: '2020-01-01', endDate: dayFromToday(5) }, 'startDate', /or later/],
       [
         `${MAX_RENTAL_DAYS + 1} days, one more than MAX_RENTAL_DAYS`,
@@ -246,10 +255,28 @@ describe('bad input, through the gateway', () => {
       ['a JSON number', () => ({ raw: '42' }), json, 400, /phone/],
       ['JSON null', () => ({ raw: 'null' }), json, 400, /phone/],
       ['XML', () => ({ raw: '<rental><size>M</size></rental>' }), { 'content-type': 'application/xml' }, 415, /Unsupported Media Type/],
-      ['JSON sent as text/plain', () => ({ raw: JSON.stringify(application()) }), { 'content-type': 'text/plain' }, 415, /Unsupported Media Type/],
-      ['JSON sent as application/ld+json', () => ({ raw: JSON.stringify(application()) }), { 'content-type': 'application/ld+json' }, 415, /Unsupported Media Type/],
+      [
+        'JSON sent as text/plain',
+        () => ({ raw: JSON.stringify(application()) }),
+        { 'content-type': 'text/plain' },
+        415,
+        /Unsupported Media Type/,
+      ],
+      [
+        'JSON sent as application/ld+json',
+        () => ({ raw: JSON.stringify(application()) }),
+        { 'content-type': 'application/ld+json' },
+        415,
+        /Unsupported Media Type/,
+      ],
       [`${oversized.length} bytes`, () => ({ raw: oversized }), json, 413, /too large/],
-      [`${BODY_LIMIT_BYTES + 1} bytes, one over the limit`, () => ({ raw: applicationOfSize(BODY_LIMIT_BYTES + 1) }), json, 413, /too large/],
+      [
+        `${BODY_LIMIT_BYTES + 1} bytes, one over the limit`,
+        () => ({ raw: applicationOfSize(BODY_LIMIT_BYTES + 1) }),
+        json,
+        413,
+        /too large/,
+      ],
       [
         `${oversized.length} bytes, chunked without a content-length`,
         () => ({ raw: new Blob([oversized]).stream() as unknown as ReadableStream<Uint8Array> }),
@@ -288,7 +315,10 @@ describe('bad input, through the gateway', () => {
       ['a location of 64 characters', () => apply({ location: `${location}-`.padEnd(64, 'l') })],
       ['a phone with brackets and dashes', () => apply({ phone: '+1 (555) 123-4567' })],
       ['an Idempotency-Key of 128 characters', () => apply({}, { 'idempotency-key': randomUUID().padEnd(128, '~') })],
-      [`a body of exactly ${BODY_LIMIT_BYTES} bytes`, () => send('POST', '/rentals', { raw: applicationOfSize(BODY_LIMIT_BYTES) }, { 'content-type': 'application/json' })],
+      [
+        `a body of exactly ${BODY_LIMIT_BYTES} bytes`,
+        () => send('POST', '/rentals', { raw: applicationOfSize(BODY_LIMIT_BYTES) }, { 'content-type': 'application/json' }),
+      ],
     ];
 
     it.each(cases)('%s', async (_name, call) => {
@@ -351,7 +381,12 @@ describe('bad input, through the gateway', () => {
 
   describe('POST /storage-units', () => {
     const unitLocation = newLocation();
-    const unit = (overrides: Record<string, unknown>) => ({ code: `${unitLocation}-${randomUUID().slice(0, 8)}`, location: unitLocation, size: 'S', ...overrides });
+    const unit = (overrides: Record<string, unknown>) => ({
+      code: `${unitLocation}-${randomUUID().slice(0, 8)}`,
+      location: unitLocation,
+      size: 'S',
+      ...overrides,
+    });
     const cases: [string, Record<string, unknown>, string][] = [
       ['code missing', { code: undefined }, 'code'],
       ['code empty', { code: '' }, 'code'],
@@ -387,10 +422,16 @@ describe('bad input, through the gateway', () => {
       const listedLocation = newLocation();
       const code = `Mixed-Case-${listedLocation}`;
       const added = await send('POST', '/storage-units', { json: { code, location: listedLocation, size: 'XL' } });
-      expect({ status: added.status, body: added.body }).toMatchObject({ status: 201, body: { code, location: listedLocation, size: 'XL' } });
+      expect({ status: added.status, body: added.body }).toMatchObject({
+        status: 201,
+        body: { code, location: listedLocation, size: 'XL' },
+      });
 
       const units = await send('GET', `/storage-units?location=${listedLocation}`);
-      expect({ status: units.status, body: units.body }).toEqual({ status: 200, body: [expect.objectContaining({ code, location: listedLocation, size: 'XL' })] });
+      expect({ status: units.status, body: units.body }).toEqual({
+        status: 200,
+        body: [expect.objectContaining({ code, location: listedLocation, size: 'XL' })],
+      });
     });
   });
 
@@ -406,9 +447,11 @@ describe('bad input, through the gateway', () => {
       ...overrides,
     });
     const cases: [string, Record<string, unknown>, string][] = [
-      ...['rentalId', 'customerId', 'location', 'size', 'startDate', 'endDate'].map(
-        (field): [string, Record<string, unknown>, string] => [`${field} missing`, { [field]: undefined }, field],
-      ),
+      ...['rentalId', 'customerId', 'location', 'size', 'startDate', 'endDate'].map((field): [string, Record<string, unknown>, string] => [
+        `${field} missing`,
+        { [field]: undefined },
+        field,
+      ]),
       ['rentalId not a UUID', { rentalId: "1' OR '1'='1" }, 'rentalId'],
       ['customerId with a NUL byte', { customerId: 'a\u0000b' }, 'customerId'],
       ['startDate impossible (2026-02-30)', { startDate: '2026-02-30' }, 'startDate'],

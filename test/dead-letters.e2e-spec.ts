@@ -25,9 +25,14 @@ interface CommandResult {
 /** The operator command, the way an operator runs it, against the e2e vhost. */
 function deadLetters(...args: string[]): Promise<CommandResult> {
   return new Promise((resolve) => {
-    execFile('npm', ['run', '--silent', 'dead-letters', '--', ...args], { env: { ...process.env, ...E2E_ENV } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      'npm',
+      ['run', '--silent', 'dead-letters', '--', ...args],
+      { env: { ...process.env, ...E2E_ENV } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -63,7 +68,11 @@ describe('poison messages, retries and dead letters', () => {
     const letters: Letter[] = [];
     try {
       for (let message = await reader.get(queue); message; message = await reader.get(queue)) {
-        letters.push({ messageId: message.properties.messageId, headers: message.properties.headers ?? {}, body: message.content.toString() });
+        letters.push({
+          messageId: message.properties.messageId,
+          headers: message.properties.headers ?? {},
+          body: message.content.toString(),
+        });
       }
     } finally {
       reader.nackAll(true);
@@ -147,7 +156,9 @@ describe('poison messages, retries and dead letters', () => {
       `id=${unknownVersion.id} type=StorageAssigned(v9) key=storage.assigned.v1 count=1 ` +
         'reason=rejected by rental.events (no handler: not JSON, or an unknown type or version)',
     );
-    expect(lineWith(listed.stdout, notJson)).toContain(`id=${notJson} type=StorageAssigned, not a JSON envelope key=storage.assigned.v1 count=1`);
+    expect(lineWith(listed.stdout, notJson)).toContain(
+      `id=${notJson} type=StorageAssigned, not a JSON envelope key=storage.assigned.v1 count=1`,
+    );
     const after = await peek('rental.dead');
     expect(after.map((l) => l.messageId)).toEqual(before.map((l) => l.messageId));
 
@@ -168,11 +179,9 @@ describe('poison messages, retries and dead letters', () => {
     try {
       // manage has no allocation for this rental yet, so its handler throws on every attempt.
       await publish('storage.assigned.v1', assigned);
-      const letter = await eventually(
-        async () => (await peek('manage.dead')).find((l) => l.messageId === assigned.id),
-        Boolean,
-        { message: 'the failing message did not reach manage.dead' },
-      );
+      const letter = await eventually(async () => (await peek('manage.dead')).find((l) => l.messageId === assigned.id), Boolean, {
+        message: 'the failing message did not reach manage.dead',
+      });
       expect(letter!.headers).toEqual(expect.objectContaining({ 'x-dead-letter-reason': reason, 'x-attempt': 2 }));
       expect(JSON.parse(letter!.body)).toEqual(assigned);
       // Two attempts, as configured: one retry, then the dead-letter queue.
@@ -190,9 +199,13 @@ describe('poison messages, retries and dead letters', () => {
       const early = await deadLetters('redrive', 'manage', '--id', assigned.id);
       expect(early.code).toBe(0);
       expect(early.stdout).toMatch(/^Re-drove 1 of \d+ dead letter\(s\) from manage\.dead to manage\.events; \d+ left in manage\.dead$/m);
-      await eventually(async () => linesOf('manage', 'Dead-lettered message', assigned.id).length, (n) => n === 2, {
-        message: 'the re-driven message was not dead-lettered again',
-      });
+      await eventually(
+        async () => linesOf('manage', 'Dead-lettered message', assigned.id).length,
+        (n) => n === 2,
+        {
+          message: 'the re-driven message was not dead-lettered again',
+        },
+      );
       expect(linesOf('manage', assigned.id, 'failed (attempt 1 of 2), retry in 100 ms')).toHaveLength(2);
       const again = (await peek('manage.dead')).filter((l) => l.messageId === assigned.id);
       expect(again).toHaveLength(1);
@@ -211,7 +224,9 @@ describe('poison messages, retries and dead letters', () => {
       const redriven = await deadLetters('redrive', 'manage', '--id', assigned.id);
       expect(redriven.code).toBe(0);
       expect(redriven.stdout).toContain(`re-drove id=${assigned.id} type=StorageAssigned(v1)`);
-      expect(redriven.stdout).toMatch(/^Re-drove 1 of \d+ dead letter\(s\) from manage\.dead to manage\.events; \d+ left in manage\.dead$/m);
+      expect(redriven.stdout).toMatch(
+        /^Re-drove 1 of \d+ dead letter\(s\) from manage\.dead to manage\.events; \d+ left in manage\.dead$/m,
+      );
 
       const allocation = await eventually(
         () => request('GET', `${system.app('manage').url}/allocations/${rentalId}`, undefined, ADMIN),
@@ -240,12 +255,19 @@ describe('poison messages, retries and dead letters', () => {
 
     // manage and view each apply it once and skip the twin.
     for (const app of ['manage', 'view'] as const) {
-      await eventually(async () => linesOf(app, 'Skipped a duplicate', cancelled.id).length, (n) => n === 1, {
-        message: `${app} did not log skipping the duplicate`,
-      });
+      await eventually(
+        async () => linesOf(app, 'Skipped a duplicate', cancelled.id).length,
+        (n) => n === 1,
+        {
+          message: `${app} did not log skipping the duplicate`,
+        },
+      );
     }
     // The effect, once: manage cancelled the allocation and told assign, which freed the unit.
-    await eventually(() => api.allocation(applied.body.id), (a) => a.body.status === 'RELEASED');
+    await eventually(
+      () => api.allocation(applied.body.id),
+      (a) => a.body.status === 'RELEASED',
+    );
     const view = await eventually(
       () => api.view(applied.body.id),
       (a) => a.body.history.some((e: { type: string }) => e.type === 'StorageReleased'),
@@ -255,7 +277,10 @@ describe('poison messages, retries and dead letters', () => {
     for (const type of ['RentalCancelled', 'AllocationCancelled', 'StorageReleased']) {
       expect(types.filter((t: string) => t === type)).toEqual([type]);
     }
-    const notices = await eventually(() => api.notifications(customerId), (a) => a.body.total === 2);
+    const notices = await eventually(
+      () => api.notifications(customerId),
+      (a) => a.body.total === 2,
+    );
     expect(notices.body.items.map((n: { kind: string }) => n.kind)).toEqual(['CANCELLED', 'CONFIRMED']);
     // The twin was acknowledged as a duplicate, not failed into the dead-letter queue.
     for (const app of ['manage', 'view']) {

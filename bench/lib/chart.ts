@@ -6,7 +6,9 @@ import type { LoadResult } from './load';
 export async function latencyChart(load: LoadResult[], title: string): Promise<string> {
   const values = load.flatMap((result) =>
     (['p50', 'p95', 'p99'] as const).flatMap((percentile) =>
-      result.latencyMs ? [{ scenario: result.scenario, connections: result.connections, percentile, ms: Math.max(result.latencyMs[percentile], 0.1) }] : [],
+      result.latencyMs
+        ? [{ scenario: result.scenario, connections: result.connections, percentile, ms: Math.max(result.latencyMs[percentile], 0.1) }]
+        : [],
     ),
   );
   const spec: TopLevelSpec = {
@@ -17,7 +19,12 @@ export async function latencyChart(load: LoadResult[], title: string): Promise<s
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'connections', type: 'quantitative', title: 'concurrent connections', axis: { values: [...new Set(values.map((v) => v.connections))] } },
+      x: {
+        field: 'connections',
+        type: 'quantitative',
+        title: 'concurrent connections',
+        axis: { values: [...new Set(values.map((v) => v.connections))] },
+      },
       // Log scale: a health check answers in milliseconds, an application under overload in seconds.
       y: { field: 'ms', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' } },
       color: { field: 'scenario', type: 'nominal', title: 'scenario' },

@@ -33,7 +33,11 @@ export async function describeMachine() {
         await db.end();
       }
     }),
-    rabbitmq: await attempt(async () => execFileSync('rabbitmqctl', ['version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()),
+    rabbitmq: await attempt(async () =>
+      execFileSync('rabbitmqctl', ['version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim(),
+    ),
   };
 }
 

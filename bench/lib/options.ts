@@ -78,8 +78,28 @@ export function readOptions(argv: string[]): BenchOptions {
   const smoke = values.smoke ?? false;
   // The smoke run only proves that every part still works end to end: seconds, not minutes.
   const defaults = smoke
-    ? { connections: '10,50', duration: '3', warmup: '1', overloadConnections: '50', overloadDuration: '3', units: '50', scaleMax: '2000', probes: '20', settle: '15' }
-    : { connections: '50,200', duration: '30', warmup: '5', overloadConnections: '200', overloadDuration: '60', units: '500', scaleMax: undefined, probes: '200', settle: '30' };
+    ? {
+        connections: '10,50',
+        duration: '3',
+        warmup: '1',
+        overloadConnections: '50',
+        overloadDuration: '3',
+        units: '50',
+        scaleMax: '2000',
+        probes: '20',
+        settle: '15',
+      }
+    : {
+        connections: '50,200',
+        duration: '30',
+        warmup: '5',
+        overloadConnections: '200',
+        overloadDuration: '60',
+        units: '500',
+        scaleMax: undefined,
+        probes: '200',
+        settle: '30',
+      };
 
   const scaleMax = Number(values['scale-max'] ?? defaults.scaleMax ?? Infinity);
   const capped = (sizes: number[]) => (sizes.some((n) => n <= scaleMax) ? sizes.filter((n) => n <= scaleMax) : [scaleMax]);
@@ -88,7 +108,7 @@ export function readOptions(argv: string[]): BenchOptions {
   if (values.url && phases.has('scale')) {
     // The scale curves write 100k units and 1M rentals straight into the databases: only our own.
     phases.delete('scale');
-    process.stderr.write('--url: skipping the scale curves, which need the bench\'s own databases\n');
+    process.stderr.write("--url: skipping the scale curves, which need the bench's own databases\n");
   }
 
   const options: BenchOptions = {
@@ -111,7 +131,16 @@ export function readOptions(argv: string[]): BenchOptions {
     cpuProfDir: values['cpu-prof'],
     out: values.out ?? (smoke ? '' : 'bench/results'),
   };
-  const numbers = [...options.connections, options.durationSeconds, options.overloadConnections, options.overloadSeconds, options.unitsPerSize, ...options.assignUnits, ...options.viewRentals, options.scaleProbes];
+  const numbers = [
+    ...options.connections,
+    options.durationSeconds,
+    options.overloadConnections,
+    options.overloadSeconds,
+    options.unitsPerSize,
+    ...options.assignUnits,
+    ...options.viewRentals,
+    options.scaleProbes,
+  ];
   if (numbers.some((n) => !Number.isFinite(n) || n <= 0)) throw new Error(`Every count and duration must be a positive number\n\n${USAGE}`);
   return options;
 }

@@ -40,7 +40,10 @@ export function histogramBuckets(text: string, name: string): Map<number, number
 }
 
 /** What a histogram saw between two scrapes: how many, and the share at or under each bound. */
-export function histogramDelta(before: Map<number, number>, after: Map<number, number>): { count: number; shareAtOrUnder: Record<string, number> } {
+export function histogramDelta(
+  before: Map<number, number>,
+  after: Map<number, number>,
+): { count: number; shareAtOrUnder: Record<string, number> } {
   const count = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
   const shareAtOrUnder: Record<string, number> = {};
   for (const [le, total] of [...after].sort(([a], [b]) => a - b)) {

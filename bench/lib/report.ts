@@ -44,7 +44,8 @@ export interface Results {
 export const isApplications = (r: LoadResult): r is ApplicationsResult => 'sagaLag' in r;
 
 export function availability(result: ApplicationsResult): OverloadResult['availability'] {
-  const count = (test: (status: number) => boolean) => Object.entries(result.byStatus).reduce((sum, [s, n]) => sum + (test(Number(s)) ? n : 0), 0);
+  const count = (test: (status: number) => boolean) =>
+    Object.entries(result.byStatus).reduce((sum, [s, n]) => sum + (test(Number(s)) ? n : 0), 0);
   const attempts = result.answers + result.errors + result.timeouts;
   const share = (n: number) => (attempts === 0 ? 0 : round(n / attempts, 4));
   const twoXx = count((s) => s >= 200 && s < 300);
@@ -56,7 +57,14 @@ export function ratios(load: LoadResult[]): Results['ratios'] {
     const base = load.find((r) => r.scenario === 'baseline' && r.connections === app.connections);
     if (!base) return [];
     const ratio = (p: keyof Percentiles) => (app.latencyMs && base.latencyMs ? round(app.latencyMs[p] / base.latencyMs[p], 1) : null);
-    return [{ connections: app.connections, acceptedPerBaselineAnswer: round((app.acceptedPerSecond ?? 0) / base.answersPerSecond, 4), p50Ratio: ratio('p50'), p99Ratio: ratio('p99') }];
+    return [
+      {
+        connections: app.connections,
+        acceptedPerBaselineAnswer: round((app.acceptedPerSecond ?? 0) / base.answersPerSecond, 4),
+        p50Ratio: ratio('p50'),
+        p99Ratio: ratio('p99'),
+      },
+    ];
   });
 }
 
@@ -66,8 +74,18 @@ export function targets(results: Omit<Results, 'targets'>): Results['targets'] {
   const c50 = at(50);
   const c200 = at(200);
   const list: Results['targets'] = [];
-  list.push({ target: 'accepted applications/s at 50 connections', goal: '≥ 1000', measured: c50 ? String(c50.acceptedPerSecond) : '—', met: c50 ? (c50.acceptedPerSecond ?? 0) >= 1000 : null });
-  list.push({ target: 'p99 at 50 connections', goal: '≤ 100 ms', measured: c50?.latencyMs ? `${c50.latencyMs.p99} ms` : '—', met: c50?.latencyMs ? c50.latencyMs.p99 <= 100 : null });
+  list.push({
+    target: 'accepted applications/s at 50 connections',
+    goal: '≥ 1000',
+    measured: c50 ? String(c50.acceptedPerSecond) : '—',
+    met: c50 ? (c50.acceptedPerSecond ?? 0) >= 1000 : null,
+  });
+  list.push({
+    target: 'p99 at 50 connections',
+    goal: '≤ 100 ms',
+    measured: c50?.latencyMs ? `${c50.latencyMs.p99} ms` : '—',
+    met: c50?.latencyMs ? c50.latencyMs.p99 <= 100 : null,
+  });
   const lag = c50?.sagaLag.lagMs;
   list.push({
     target: 'saga lag p99 at 50 connections',
@@ -77,8 +95,18 @@ export function targets(results: Omit<Results, 'targets'>): Results['targets'] {
   });
   if (c200) {
     const unexpected = Object.entries(c200.non2xx).reduce((sum, [, n]) => sum + n, 0) - c200.deliberate503 + c200.errors + c200.timeouts;
-    list.push({ target: 'errors other than deliberate 503s at 200 connections', goal: '0', measured: String(unexpected), met: unexpected === 0 });
-    list.push({ target: 'p99 at 200 connections', goal: '≤ 500 ms', measured: c200.latencyMs ? `${c200.latencyMs.p99} ms` : '—', met: c200.latencyMs ? c200.latencyMs.p99 <= 500 : null });
+    list.push({
+      target: 'errors other than deliberate 503s at 200 connections',
+      goal: '0',
+      measured: String(unexpected),
+      met: unexpected === 0,
+    });
+    list.push({
+      target: 'p99 at 200 connections',
+      goal: '≤ 500 ms',
+      measured: c200.latencyMs ? `${c200.latencyMs.p99} ms` : '—',
+      met: c200.latencyMs ? c200.latencyMs.p99 <= 500 : null,
+    });
   } else {
     list.push({ target: 'at 200 connections', goal: 'no errors but deliberate 503s, p99 ≤ 500 ms', measured: '—', met: null });
   }
@@ -99,30 +127,40 @@ export function targets(results: Omit<Results, 'targets'>): Results['targets'] {
 }
 
 const ms = (p: Percentiles | null | undefined) => (p ? `${p.p50} / ${p.p95} / ${p.p99}` : '—');
-const counts = (byStatus: Record<string, number>) => Object.entries(byStatus).map(([s, n]) => `${s}: ${n}`).join(', ') || 'none';
+const counts = (byStatus: Record<string, number>) =>
+  Object.entries(byStatus)
+    .map(([s, n]) => `${s}: ${n}`)
+    .join(', ') || 'none';
 
 /** The figures as Markdown tables, for the terminal and for docs/benchmarks.md. */
 export function summary(results: Results): string {
   const lines: string[] = [];
   if (results.load.length > 0) {
-    lines.push('| scenario | connections | answers/s | accepted/s | latency p50 / p95 / p99 (ms) | non-2xx | errors, timeouts | saga lag p50 / p95 / p99 (ms) | saga samples settled | bench CPU |');
+    lines.push(
+      '| scenario | connections | answers/s | accepted/s | latency p50 / p95 / p99 (ms) | non-2xx | errors, timeouts | saga lag p50 / p95 / p99 (ms) | saga samples settled | bench CPU |',
+    );
     lines.push('|---|---:|---:|---:|---|---|---|---|---|---:|');
     for (const r of results.load) {
       const saga = isApplications(r) ? [ms(r.sagaLag.lagMs), `${r.sagaLag.settled} of ${r.sagaLag.sampled}`] : ['—', '—'];
-      lines.push(`| ${r.scenario} | ${r.connections} | ${r.answersPerSecond} | ${r.acceptedPerSecond ?? '—'} | ${ms(r.latencyMs)} | ${counts(r.non2xx)} | ${r.errors}, ${r.timeouts} | ${saga.join(' | ')} | ${r.loadGeneratorCpuPercent}% |`);
+      lines.push(
+        `| ${r.scenario} | ${r.connections} | ${r.answersPerSecond} | ${r.acceptedPerSecond ?? '—'} | ${ms(r.latencyMs)} | ${counts(r.non2xx)} | ${r.errors}, ${r.timeouts} | ${saga.join(' | ')} | ${r.loadGeneratorCpuPercent}% |`,
+      );
     }
     const backlog = results.load.filter(isApplications).filter((r) => r.queuesAtEnd);
     if (backlog.length > 0) {
-      lines.push('', 'Messages waiting when the load stopped (the saga\'s backlog):');
+      lines.push('', "Messages waiting when the load stopped (the saga's backlog):");
       for (const r of backlog) lines.push(`- ${r.scenario} at ${r.connections}: ${nonEmpty(r.queuesAtEnd!)}`);
     }
     lines.push('', '| connections | accepted/s ÷ baseline answers/s | p50 ÷ baseline p50 | p99 ÷ baseline p99 |', '|---:|---:|---:|---:|');
-    for (const r of results.ratios) lines.push(`| ${r.connections} | ${r.acceptedPerBaselineAnswer} | ${r.p50Ratio ?? '—'}× | ${r.p99Ratio ?? '—'}× |`);
+    for (const r of results.ratios)
+      lines.push(`| ${r.connections} | ${r.acceptedPerBaselineAnswer} | ${r.p50Ratio ?? '—'}× | ${r.p99Ratio ?? '—'}× |`);
   }
   const o = results.overload;
   if (o) {
     lines.push('', `Overload, ${o.connections} connections for ${o.durationSeconds} s:`, '');
-    lines.push('| attempts | answered as designed (2xx + deliberate 503) | non-5xx | 2xx | accepted/s | p50 / p95 / p99 (ms) | non-2xx | errors, timeouts | breaker openings (logged / seen) | time open | saga lag p99 (ms) |');
+    lines.push(
+      '| attempts | answered as designed (2xx + deliberate 503) | non-5xx | 2xx | accepted/s | p50 / p95 / p99 (ms) | non-2xx | errors, timeouts | breaker openings (logged / seen) | time open | saga lag p99 (ms) |',
+    );
     lines.push('|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|');
     const b = o.breaker;
     lines.push(
@@ -133,7 +171,10 @@ export function summary(results: Results): string {
   const scale = results.scale;
   if (scale?.assign.length) {
     lines.push('', 'Assignment (the consumer transaction, committed), p50 / p95 / p99 in ms:', '');
-    lines.push('| units in location | units / assignments in table | free period | busy period (half booked) | busy: candidate units read, overlap-check index pages |', '|---:|---|---|---|---|');
+    lines.push(
+      '| units in location | units / assignments in table | free period | busy period (half booked) | busy: candidate units read, overlap-check index pages |',
+      '|---:|---|---|---|---|',
+    );
     for (const p of scale.assign) {
       const read = p.analyzeBusy.find((t) => t.table === 'candidate')?.rowsPerLoop ?? '—';
       const pages = p.analyzeBusy.find((t) => t.table === 'booked')?.pagesAccessed ?? '—';
@@ -142,11 +183,15 @@ export function summary(results: Results): string {
   }
   if (scale?.view.length) {
     lines.push('', 'View list query (first page of 20), p50 / p95 / p99 in ms:', '');
-    lines.push('| rentals in the read model | customer with 10 rentals | heavy customer (list + COUNT) | heavy customer\'s rentals |', '|---:|---|---|---:|');
+    lines.push(
+      "| rentals in the read model | customer with 10 rentals | heavy customer (list + COUNT) | heavy customer's rentals |",
+      '|---:|---|---|---:|',
+    );
     for (const p of scale.view) lines.push(`| ${p.rentals} | ${ms(p.typical)} | ${ms(p.heavy)} | ${p.heavyCustomerRentals} |`);
   }
   lines.push('', '| target | goal | measured | met |', '|---|---|---|---|');
-  for (const t of results.targets) lines.push(`| ${t.target} | ${t.goal} | ${t.measured} | ${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'} |`);
+  for (const t of results.targets)
+    lines.push(`| ${t.target} | ${t.goal} | ${t.measured} | ${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'} |`);
   return lines.join('\n');
 }
 

@@ -50,8 +50,21 @@ interface AnalyzedTable {
 }
 
 /** The timed path, statement for statement what assign's consumer sends for one AllocationRequested (captured from MariaDB's general log). */
-const UNIT_COLUMNS = '`candidate`.`id` AS `candidate_id`, `candidate`.`code` AS `candidate_code`, `candidate`.`location` AS `candidate_location`, `candidate`.`size` AS `candidate_size`, `candidate`.`created_at` AS `candidate_created_at`';
-const ASSIGNMENT_COLUMNS = ['rental_id', 'unit_id', 'unit_code', 'location', 'size', 'start_date', 'end_date', 'status', 'reason', 'created_at', 'updated_at']
+const UNIT_COLUMNS =
+  '`candidate`.`id` AS `candidate_id`, `candidate`.`code` AS `candidate_code`, `candidate`.`location` AS `candidate_location`, `candidate`.`size` AS `candidate_size`, `candidate`.`created_at` AS `candidate_created_at`';
+const ASSIGNMENT_COLUMNS = [
+  'rental_id',
+  'unit_id',
+  'unit_code',
+  'location',
+  'size',
+  'start_date',
+  'end_date',
+  'status',
+  'reason',
+  'created_at',
+  'updated_at',
+]
   .map((c) => `\`Assignment\`.\`${c}\` AS \`Assignment_${c}\``)
   .join(', ');
 const OVERLAPPING = `
@@ -60,7 +73,12 @@ const OVERLAPPING = `
     AND booked.start_date <= ? AND booked.end_date >= ?`;
 const CANDIDATE = `SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`location\` = ? AND \`candidate\`.\`size\` = ? AND \`candidate\`.\`id\` > ? AND NOT EXISTS (${OVERLAPPING}) ORDER BY \`candidate\`.\`id\` ASC LIMIT 1`;
 
-export async function assignScaleCurve(databaseUrl: string, sizes: number[], probes: number, progress: Progress): Promise<AssignScalePoint[]> {
+export async function assignScaleCurve(
+  databaseUrl: string,
+  sizes: number[],
+  probes: number,
+  progress: Progress,
+): Promise<AssignScalePoint[]> {
   const db = await createConnection(databaseUrl);
   try {
     const points: AssignScalePoint[] = [];
@@ -70,7 +88,9 @@ export async function assignScaleCurve(databaseUrl: string, sizes: number[], pro
       const setupStarted = performance.now();
       await stock(db, location, Math.max(1, Math.floor(units / SIZES.length)));
       const setupSeconds = round((performance.now() - setupStarted) / 1000);
-      const [[counts]] = await db.query<RowDataPacket[]>('SELECT (SELECT COUNT(*) FROM storage_unit) AS units, (SELECT COUNT(*) FROM assignment) AS assignments');
+      const [[counts]] = await db.query<RowDataPacket[]>(
+        'SELECT (SELECT COUNT(*) FROM storage_unit) AS units, (SELECT COUNT(*) FROM assignment) AS assignments',
+      );
 
       const timings = { free: [] as number[], busy: [] as number[] };
       for (const scenario of ['free', 'busy'] as const) {
@@ -134,13 +154,21 @@ async function timeAssignment(db: Connection, location: string, size: string, st
   const started = performance.now();
   await db.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
   await db.query('START TRANSACTION');
-  await db.query("INSERT INTO `inbox_message`(`message_id`, `type`, `received_at`) VALUES (?, 'AllocationRequested', DEFAULT) RETURNING `received_at`", [inboxId]);
-  await db.query(`SELECT ${ASSIGNMENT_COLUMNS} FROM \`assignment\` \`Assignment\` WHERE ((\`Assignment\`.\`rental_id\` = ?)) LIMIT 1 FOR UPDATE`, [rentalId]);
+  await db.query(
+    "INSERT INTO `inbox_message`(`message_id`, `type`, `received_at`) VALUES (?, 'AllocationRequested', DEFAULT) RETURNING `received_at`",
+    [inboxId],
+  );
+  await db.query(
+    `SELECT ${ASSIGNMENT_COLUMNS} FROM \`assignment\` \`Assignment\` WHERE ((\`Assignment\`.\`rental_id\` = ?)) LIMIT 1 FOR UPDATE`,
+    [rentalId],
+  );
   let unit: RowDataPacket | undefined;
-  for (let afterId = 0; ; ) {
+  for (let afterId = 0; ;) {
     const [[candidate]] = await db.query<RowDataPacket[]>(CANDIDATE, [location, size, afterId, endDate, startDate]);
     if (!candidate) break;
-    await db.query(`SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`id\` = ? FOR UPDATE`, [candidate.candidate_id]);
+    await db.query(`SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`id\` = ? FOR UPDATE`, [
+      candidate.candidate_id,
+    ]);
     const [[stillFree]] = await db.query<RowDataPacket[]>(
       `SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`id\` = ? AND NOT EXISTS (${OVERLAPPING})`,
       [candidate.candidate_id, endDate, startDate],
@@ -151,12 +179,20 @@ async function timeAssignment(db: Connection, location: string, size: string, st
     }
     afterId = candidate.candidate_id;
   }
-  if (!unit) throw new Error(`No ${size} unit free in ${location} from ${startDate} to ${endDate}: the scale data is not what it should be`);
+  if (!unit)
+    throw new Error(`No ${size} unit free in ${location} from ${startDate} to ${endDate}: the scale data is not what it should be`);
   await db.query(
     "INSERT INTO `assignment`(`rental_id`, `unit_id`, `unit_code`, `location`, `size`, `start_date`, `end_date`, `status`, `reason`, `created_at`, `updated_at`) VALUES (?, ?, ?, ?, ?, ?, ?, 'ACTIVE', DEFAULT, DEFAULT, DEFAULT) RETURNING `created_at`, `updated_at`",
     [rentalId, unit.candidate_id, unit.candidate_code, location, size, startDate, endDate],
   );
-  const body = JSON.stringify({ id: outboxId, type: 'StorageAssigned', version: 1, occurredAt: new Date().toISOString(), correlationId: rentalId, payload: { rentalId, unitCode: unit.candidate_code } });
+  const body = JSON.stringify({
+    id: outboxId,
+    type: 'StorageAssigned',
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    correlationId: rentalId,
+    payload: { rentalId, unitCode: unit.candidate_code },
+  });
   await db.query(
     "INSERT INTO `outbox_message`(`position`, `message_id`, `type`, `routing_key`, `correlation_id`, `trace_context`, `body`, `created_at`, `published_at`) VALUES (DEFAULT, ?, 'StorageAssigned', 'storage.assigned.v1', ?, NULL, ?, DEFAULT, DEFAULT) RETURNING `position`, `created_at`",
     [outboxId, rentalId, body],
@@ -170,7 +206,16 @@ async function timeAssignment(db: Connection, location: string, size: string, st
 }
 
 function planRows(rows: RowDataPacket[]): PlanRow[] {
-  return rows.map((row) => ({ id: row.id, select_type: row.select_type, table: row.table, type: row.type, key: row.key, key_len: row.key_len, rows: row.rows, Extra: row.Extra }));
+  return rows.map((row) => ({
+    id: row.id,
+    select_type: row.select_type,
+    table: row.table,
+    type: row.type,
+    key: row.key,
+    key_len: row.key_len,
+    rows: row.rows,
+    Extra: row.Extra,
+  }));
 }
 
 /** Flattens MariaDB's ANALYZE FORMAT=JSON into one entry per table access. */

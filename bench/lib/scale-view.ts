@@ -23,7 +23,22 @@ export interface ViewScalePoint {
 }
 
 /** What RentalViewsService.listByCustomer sends (TypeORM's findAndCount, captured from PostgreSQL's log). */
-const COLUMNS = ['rental_id', 'customer_id', 'phone', 'location', 'size', 'start_date', 'end_date', 'cost_cents', 'currency', 'status', 'unit_code', 'reason', 'requested_at', 'updated_at']
+const COLUMNS = [
+  'rental_id',
+  'customer_id',
+  'phone',
+  'location',
+  'size',
+  'start_date',
+  'end_date',
+  'cost_cents',
+  'currency',
+  'status',
+  'unit_code',
+  'reason',
+  'requested_at',
+  'updated_at',
+]
   .map((c) => `"RentalView"."${c}" AS "RentalView_${c}"`)
   .join(', ');
 const LIST = `SELECT ${COLUMNS} FROM "rental_view" "RentalView" WHERE (("RentalView"."customer_id" = $1)) ORDER BY "RentalView"."requested_at" DESC, "RentalView"."rental_id" ASC LIMIT 20 OFFSET 0`;
@@ -44,7 +59,10 @@ export async function viewScaleCurve(databaseUrl: string, sizes: number[], probe
       const insertSeconds = round((performance.now() - started) / 1000);
 
       const timings = { typical: [] as number[], heavy: [] as number[] };
-      for (const [kind, customer] of [['typical', TYPICAL], ['heavy', HEAVY]] as const) {
+      for (const [kind, customer] of [
+        ['typical', TYPICAL],
+        ['heavy', HEAVY],
+      ] as const) {
         for (let i = 0; i < probes; i++) {
           progress.update(`view scale: ${rentals} rentals, ${kind} customer, ${i + 1}/${probes}`);
           const t0 = performance.now();

@@ -151,7 +151,11 @@ export const BREAKER_OPENED = 'Circuit to manage opened';
  * Starts the bench's own system. `onSpawned` receives a stop function as soon as processes exist,
  * so that Ctrl-C during start-up stops them too.
  */
-export async function startOwnSystem(options: { cpuProfDir?: string; say: (line: string) => void; onSpawned: (stop: () => Promise<void>) => void }): Promise<System> {
+export async function startOwnSystem(options: {
+  cpuProfDir?: string;
+  say: (line: string) => void;
+  onSpawned: (stop: () => Promise<void>) => void;
+}): Promise<System> {
   for (const [app, port] of Object.entries(PORTS)) {
     if (await listening(port)) throw new Error(`Port ${port} (${app}) is taken: is another bench still running?`);
   }
@@ -196,8 +200,13 @@ export async function startOwnSystem(options: { cpuProfDir?: string; say: (line:
     countLogLines: (app, text) => apps.find((a) => a.app === app)?.count(text),
     cpuMs: () => Object.fromEntries(apps.map((a) => [a.app, a.cpuMs()])),
     queueDepths: () => {
-      const listing = execFileSync('rabbitmqctl', ['list_queues', '-q', '-p', VHOST, 'name', 'messages'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-      const rows = listing.split('\n').map((line) => line.trim().split(/\s+/)).filter((cells) => cells.length === 2 && /^\d+$/.test(cells[1]));
+      const listing = execFileSync('rabbitmqctl', ['list_queues', '-q', '-p', VHOST, 'name', 'messages'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).toString();
+      const rows = listing
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter((cells) => cells.length === 2 && /^\d+$/.test(cells[1]));
       return Object.fromEntries(rows.map(([name, messages]) => [name, Number(messages)]).sort());
     },
     stop,

@@ -7,6 +7,11 @@ const secret = new TextEncoder().encode(JWT_SECRET);
 
 /** A bearer token as the identity provider would issue it: a customer acts only for itself. */
 export async function bearer(subject: string, role: 'customer' | 'admin' = 'customer'): Promise<string> {
-  const token = await new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setIssuedAt().setExpirationTime('2h').sign(secret);
+  const token = await new SignJWT({ role })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(subject)
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(secret);
   return `Bearer ${token}`;
 }

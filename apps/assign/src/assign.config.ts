@@ -2,7 +2,9 @@ import { BrokerConfig } from '@app/messaging';
 import { IsInt, Matches, Max, Min } from 'class-validator';
 
 export class AssignConfig extends BrokerConfig {
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   ASSIGN_PORT: number = 8083;
 
   @Matches(/^(mysql|mariadb):\/\/.+/, { message: '$property must be a mysql:// or mariadb:// URL' })
@@ -13,6 +15,8 @@ export class AssignConfig extends BrokerConfig {
   SEED_LOCATIONS: string = 'berlin,hamburg,munich';
 
   /** Units of each size per seeded location. */
-  @IsInt() @Min(0) @Max(1000)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
   SEED_UNITS_PER_SIZE: number = 5;
 }

@@ -1,6 +1,14 @@
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import { BODY_LIMIT_BYTES, Caller, InvalidTokenError, KEYS_RETRY_AFTER_SECONDS, KeysUnavailableError, TokenVerifier, bearerChallenge } from '@app/platform';
+import {
+  BODY_LIMIT_BYTES,
+  Caller,
+  InvalidTokenError,
+  KEYS_RETRY_AFTER_SECONDS,
+  KeysUnavailableError,
+  TokenVerifier,
+  bearerChallenge,
+} from '@app/platform';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from './gateway.config';
@@ -33,7 +41,12 @@ export async function registerEdgeSecurity(app: NestFastifyApplication, config: 
   // Swagger UI (/docs) needs inline styles and scripts; everything else is JSON.
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], scriptSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
     },
   });
   if (config.CORS_ORIGINS) {
@@ -48,7 +61,9 @@ export async function registerEdgeSecurity(app: NestFastifyApplication, config: 
   fastify.addHook('onRequest', async (request, reply) => {
     // The proxy streams bodies through unparsed, so Fastify's own bodyLimit never sees them.
     if (Number(request.headers['content-length'] ?? 0) > BODY_LIMIT_BYTES) {
-      return reply.code(413).send({ statusCode: 413, error: 'Payload Too Large', message: `Request body is too large: at most ${BODY_LIMIT_BYTES} bytes` });
+      return reply
+        .code(413)
+        .send({ statusCode: 413, error: 'Payload Too Large', message: `Request body is too large: at most ${BODY_LIMIT_BYTES} bytes` });
     }
     if (request.method === 'OPTIONS' || !routeOf(routes, request.url)) return;
     try {
@@ -80,7 +95,10 @@ export async function registerEdgeSecurity(app: NestFastifyApplication, config: 
         .send({ statusCode: 401, error: 'Unauthorized', message: failure.message });
     }
     if (failure instanceof KeysUnavailableError) {
-      return reply.code(503).header('retry-after', String(KEYS_RETRY_AFTER_SECONDS)).send({ statusCode: 503, error: 'Service Unavailable', message: failure.message });
+      return reply
+        .code(503)
+        .header('retry-after', String(KEYS_RETRY_AFTER_SECONDS))
+        .send({ statusCode: 503, error: 'Service Unavailable', message: failure.message });
     }
     if (failure) throw failure;
   });

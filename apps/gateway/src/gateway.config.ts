@@ -7,7 +7,9 @@ const HTTP_URL = /^https?:\/\/.+/;
 const httpUrl = { message: '$property must be an http(s):// URL' };
 
 export class GatewayConfig extends CommonConfig {
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   GATEWAY_PORT: number = 8088;
 
   @Matches(HTTP_URL, httpUrl)
@@ -23,21 +25,29 @@ export class GatewayConfig extends CommonConfig {
   VIEW_URL: string = 'http://127.0.0.1:8084';
 
   /** Longest wait for an app's answer before the gateway answers 504. */
-  @IsInt() @Min(100) @Max(120_000)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
   UPSTREAM_TIMEOUT_MS: number = 10_000;
 
   /** Requests each client may make per window: per customer once the token is verified, else per IP address. */
-  @IsInt() @Min(1) @Max(100_000_000)
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
   RATE_LIMIT_MAX: number = 600;
 
-  @IsInt() @Min(1000) @Max(3_600_000)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
   RATE_LIMIT_WINDOW_MS: number = 60_000;
 
   /**
    * Proxies in front of the gateway whose X-Forwarded-For it believes (behind an ingress
    * controller: 1), so that callers without a valid token are throttled by their own address.
    */
-  @IsInt() @Min(0) @Max(10)
+  @IsInt()
+  @Min(0)
+  @Max(10)
   TRUST_PROXY_HOPS: number = 0;
 
   /** Browser origins allowed to call the API, comma-separated (`https://app.example,https://admin.example`). Empty: none. */

@@ -13,10 +13,15 @@ async function main() {
   await registerEdgeSecurity(app, config, proxyRoutes(config));
   await registerProxyRoutes(app, config);
   // The page loads the combined document from /docs-json (ApiDocsController) instead of an embedded one.
-  SwaggerModule.setup('docs', app, { openapi: '3.0.0', info: { title: 'Storage rental API', version: '1' }, paths: {} }, {
-    raw: false,
-    swaggerOptions: { url: '/docs-json', spec: {} },
-  });
+  SwaggerModule.setup(
+    'docs',
+    app,
+    { openapi: '3.0.0', info: { title: 'Storage rental API', version: '1' }, paths: {} },
+    {
+      raw: false,
+      swaggerOptions: { url: '/docs-json', spec: {} },
+    },
+  );
   await app.listen(config.GATEWAY_PORT, config.HOST);
 }
 

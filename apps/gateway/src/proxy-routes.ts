@@ -44,7 +44,9 @@ export async function registerProxyRoutes(app: NestFastifyApplication, config: G
         onError: (reply, { error }: { error: { statusCode?: number; message: string } }) => {
           const timedOut = error.statusCode === 504;
           const statusCode = timedOut ? 504 : 502;
-          logger.warn(`${route.app} ${timedOut ? 'timed out' : 'is unreachable'} for ${reply.request.method} ${reply.request.url}: ${error.message}`);
+          logger.warn(
+            `${route.app} ${timedOut ? 'timed out' : 'is unreachable'} for ${reply.request.method} ${reply.request.url}: ${error.message}`,
+          );
           void reply.code(statusCode).send({
             statusCode,
             error: timedOut ? 'Gateway Timeout' : 'Bad Gateway',

@@ -24,7 +24,9 @@ class OutlastsAllocationRequest implements ValidatorConstraintInterface {
 }
 
 export class RentalConfig extends BrokerConfig {
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   RENTAL_PORT: number = 8081;
 
   @Matches(/^postgres(ql)?:\/\/.+/, { message: '$property must be a postgres:// URL' })
@@ -34,19 +36,27 @@ export class RentalConfig extends BrokerConfig {
   MANAGE_URL: string = 'http://127.0.0.1:8082';
 
   /** Longest wait for manage to accept an allocation request (the original system's 600 ms). */
-  @IsInt() @Min(10) @Max(60_000)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
   MANAGE_TIMEOUT_MS: number = 600;
 
   /** Extra attempts after a timeout, network error or 5xx. Safe: manage is idempotent by rental id. */
-  @IsInt() @Min(0) @Max(5)
+  @IsInt()
+  @Min(0)
+  @Max(5)
   MANAGE_RETRIES: number = 1;
 
   /** Consecutive failed calls to manage that open the circuit breaker. */
-  @IsInt() @Min(1) @Max(1000)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   BREAKER_THRESHOLD: number = 5;
 
   /** How long the open breaker answers 503 at once before letting one trial call through. */
-  @IsInt() @Min(100) @Max(600_000)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
   BREAKER_HALF_OPEN_AFTER_MS: number = 5000;
 
   @IsInt() @Min(0) DAILY_RATE_CENTS_S: number = 150;
@@ -58,10 +68,15 @@ export class RentalConfig extends BrokerConfig {
   CURRENCY: string = 'EUR';
 
   /** A rental still PENDING this long was left behind by a crash mid-application: it is abandoned. */
-  @IsInt() @Min(1000) @Max(3_600_000) @Validate(OutlastsAllocationRequest)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  @Validate(OutlastsAllocationRequest)
   ABANDON_PENDING_AFTER_MS: number = 60_000;
 
   /** Longest rental period accepted, in days. */
-  @IsInt() @Min(1) @Max(3650)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
   MAX_RENTAL_DAYS: number = 365;
 }

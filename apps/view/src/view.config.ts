@@ -2,7 +2,9 @@ import { BrokerConfig } from '@app/messaging';
 import { IsInt, Matches, Max, Min } from 'class-validator';
 
 export class ViewConfig extends BrokerConfig {
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   VIEW_PORT: number = 8084;
 
   @Matches(/^postgres(ql)?:\/\/.+/, { message: '$property must be a postgres:// URL' })

@@ -1,6 +1,15 @@
 import { CorrelationModule } from '@app/correlation';
 import { BrokerProbe, MessagingModule } from '@app/messaging';
-import { AuthConfig, AuthModule, databaseOptions, DatabaseProbe, HealthModule, LoggingModule, transactionalPlugin, validateConfig } from '@app/platform';
+import {
+  AuthConfig,
+  AuthModule,
+  databaseOptions,
+  DatabaseProbe,
+  HealthModule,
+  LoggingModule,
+  transactionalPlugin,
+  validateConfig,
+} from '@app/platform';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';

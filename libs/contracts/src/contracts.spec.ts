@@ -3,12 +3,9 @@ import { validateSync } from 'class-validator';
 import { ALL_EVENTS, StorageAssigned, isCalendarDate, routingKeyOf } from '.';
 
 describe('event contracts', () => {
-  it.each(ALL_EVENTS.map((event) => [event.type, event]))(
-    '%s has a routing key made of its type and version',
-    (_type, event) => {
-      expect(event.routingKey).toBe(routingKeyOf(event.type, event.version));
-    },
-  );
+  it.each(ALL_EVENTS.map((event) => [event.type, event]))('%s has a routing key made of its type and version', (_type, event) => {
+    expect(event.routingKey).toBe(routingKeyOf(event.type, event.version));
+  });
 
   it('gives each event a distinct type', () => {
     const types = ALL_EVENTS.map((event) => event.type);
@@ -22,7 +19,11 @@ describe('event contracts', () => {
     });
     const bad = plainToInstance(StorageAssigned, { rentalId: 'nope' });
     expect(validateSync(good)).toHaveLength(0);
-    expect(validateSync(bad).map((e) => e.property).sort()).toEqual(['rentalId', 'unitCode']);
+    expect(
+      validateSync(bad)
+        .map((e) => e.property)
+        .sort(),
+    ).toEqual(['rentalId', 'unitCode']);
   });
 });
 

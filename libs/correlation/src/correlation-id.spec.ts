@@ -9,10 +9,7 @@ describe('correlationIdFrom', () => {
     expect(correlationIdFrom(['first', 'second'])).toBe('first');
   });
 
-  it.each([undefined, '', 'has space', 'x'.repeat(129), 'line\nbreak', '<script>'])(
-    'makes a new uuid instead of %j',
-    (header) => {
-      expect(correlationIdFrom(header)).toMatch(/^[0-9a-f-]{36}$/);
-    },
-  );
+  it.each([undefined, '', 'has space', 'x'.repeat(129), 'line\nbreak', '<script>'])('makes a new uuid instead of %j', (header) => {
+    expect(correlationIdFrom(header)).toMatch(/^[0-9a-f-]{36}$/);
+  });
 });

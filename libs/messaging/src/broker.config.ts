@@ -11,21 +11,31 @@ export class BrokerConfig extends CommonConfig {
   AMQP_EXCHANGE: string = 'storage-rental';
 
   /** Unacknowledged messages one consumer holds at a time: bounds memory and in-flight work. */
-  @IsInt() @Min(1) @Max(1000)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   AMQP_PREFETCH: number = 20;
 
   /** Deliveries of one message before it goes to the dead-letter queue. */
-  @IsInt() @Min(1) @Max(100)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   AMQP_MAX_ATTEMPTS: number = 5;
 
   /** First retry delay; it doubles with each further attempt. */
-  @IsInt() @Min(10) @Max(600_000)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
   AMQP_RETRY_DELAY_MS: number = 500;
 
   /** How often the relay looks for events written by other processes or missed wake-ups. */
-  @IsInt() @Min(10) @Max(60_000)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
   OUTBOX_POLL_MS: number = 500;
 
-  @IsInt() @Min(1) @Max(10_000)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   OUTBOX_BATCH_SIZE: number = 200;
 }

@@ -88,20 +88,28 @@ export class EventConsumer implements BeforeApplicationShutdown {
       parent,
     );
     try {
-      await context.with(trace.setSpan(parent, span), () => this.cls.run(async () => {
-        this.cls.set(CLS_ID, correlationId);
-        this.cls.set(LOGGED_EVENT, { eventType: event.type, eventId: message.properties.messageId });
-        const problem = findProblem(event, data);
-        if (problem) return this.deadLetter(event, channel, message, `invalid ${event.type}: ${problem}`);
-        await this.applyOnce(event, channel, message, envelope as EventEnvelope, apply);
-      }));
+      await context.with(trace.setSpan(parent, span), () =>
+        this.cls.run(async () => {
+          this.cls.set(CLS_ID, correlationId);
+          this.cls.set(LOGGED_EVENT, { eventType: event.type, eventId: message.properties.messageId });
+          const problem = findProblem(event, data);
+          if (problem) return this.deadLetter(event, channel, message, `invalid ${event.type}: ${problem}`);
+          await this.applyOnce(event, channel, message, envelope as EventEnvelope, apply);
+        }),
+      );
     } finally {
       span.end();
       this.inFlight -= 1;
     }
   }
 
-  private async applyOnce(event: EventType, channel: Channel, message: ConsumeMessage, envelope: EventEnvelope, apply: () => Promise<void>) {
+  private async applyOnce(
+    event: EventType,
+    channel: Channel,
+    message: ConsumeMessage,
+    envelope: EventEnvelope,
+    apply: () => Promise<void>,
+  ) {
     try {
       await this.outbox.inTransaction(async () => {
         await this.inbox.record(envelope);

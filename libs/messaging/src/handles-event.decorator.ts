@@ -1,13 +1,5 @@
 import { EventType } from '@app/contracts';
-import {
-  CallHandler,
-  ExecutionContext,
-  Injectable,
-  NestInterceptor,
-  SetMetadata,
-  UseInterceptors,
-  applyDecorators,
-} from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { EventPattern, RmqContext } from '@nestjs/microservices';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -21,11 +13,7 @@ const HANDLED_EVENT = Symbol('HANDLED_EVENT');
  * event's routing key, and EventConsumer wraps the call: validation, inbox, transaction, ack.
  */
 export function HandlesEvent(event: EventType): MethodDecorator {
-  return applyDecorators(
-    EventPattern(event.routingKey),
-    SetMetadata(HANDLED_EVENT, event),
-    UseInterceptors(EventConsumerInterceptor),
-  );
+  return applyDecorators(EventPattern(event.routingKey), SetMetadata(HANDLED_EVENT, event), UseInterceptors(EventConsumerInterceptor));
 }
 
 @Injectable()

@@ -145,8 +145,6 @@ export class OutboxRelay implements OnApplicationBootstrap {
     const now = Date.now();
     if (now - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now;
-    await this.dataSource
-      .getRepository(OutboxMessage)
-      .delete({ publishedAt: LessThan(new Date(now - RETENTION_MS)) });
+    await this.dataSource.getRepository(OutboxMessage).delete({ publishedAt: LessThan(new Date(now - RETENTION_MS)) });
   }
 }

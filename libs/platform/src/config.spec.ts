@@ -16,7 +16,8 @@ describe('validateConfig', () => {
   const check = validateConfig(ExampleConfig, AuthConfig);
 
   it('converts numbers in a script run with tsx, whose esbuild emits no decorator metadata', () => {
-    const script = "import { CommonConfig, validateConfig } from './libs/platform/src/config';" +
+    const script =
+      "import { CommonConfig, validateConfig } from './libs/platform/src/config';" +
       "console.log(JSON.stringify(validateConfig(CommonConfig)({ SHUTDOWN_DRAIN_MS: '100' })));";
     const output = execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', '-e', script], { encoding: 'utf8' });
     expect(JSON.parse(output).SHUTDOWN_DRAIN_MS).toBe(100);
@@ -52,7 +53,9 @@ describe('validateConfig', () => {
   it('needs a token key: JWT_SECRET or JWT_JWKS_URL, not both', () => {
     expect(() => check({})).toThrow('JWT_SECRET=(unset) (JWT_SECRET must be set (at least 32 characters), unless JWT_JWKS_URL is)');
     expect(check({ JWT_JWKS_URL: 'https://issuer.example/jwks.json' }).JWT_JWKS_URL).toBe('https://issuer.example/jwks.json');
-    expect(() => check({ JWT_SECRET: SECRET, JWT_JWKS_URL: 'https://issuer.example/jwks.json' })).toThrow('set JWT_JWKS_URL or JWT_SECRET, not both');
+    expect(() => check({ JWT_SECRET: SECRET, JWT_JWKS_URL: 'https://issuer.example/jwks.json' })).toThrow(
+      'set JWT_JWKS_URL or JWT_SECRET, not both',
+    );
   });
 
   it('never shows a secret or a password in its error line', () => {

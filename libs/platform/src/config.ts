@@ -47,7 +47,9 @@ export function validateConfig<T extends object[]>(...configClasses: ConfigClass
       throw new InvalidConfigError(`Invalid configuration: ${errors.map((e) => describe(e, env)).join('; ')}`);
     }
     // Each instance holds the whole environment; keep of each only the variables its class declares.
-    const declared = configs.map((config, i) => Object.fromEntries(Object.keys(new configClasses[i]()).map((key) => [key, (config as Record<string, unknown>)[key]])));
+    const declared = configs.map((config, i) =>
+      Object.fromEntries(Object.keys(new configClasses[i]()).map((key) => [key, (config as Record<string, unknown>)[key]])),
+    );
     return Object.assign({}, ...declared) as Merged<T>;
   };
 }

@@ -49,12 +49,20 @@ export class LoggingModule {
               quietReqLogger: true,
               // What a request line needs; all the headers would triple its size and its cost.
               serializers: {
-                req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+                req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+                  id: req.id,
+                  method: req.method,
+                  url: req.url,
+                  remoteAddress: req.remoteAddress,
+                }),
                 res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
               },
               transport:
                 config.get('LOG_FORMAT', { infer: true }) === 'text'
-                  ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,req,res' } }
+                  ? {
+                      target: 'pino-pretty',
+                      options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,req,res' },
+                    }
                   : undefined,
             },
           }),

@@ -36,12 +36,27 @@ export class AssignmentsService {
     const period = { startDate: request.startDate, endDate: request.endDate };
     const unit = await this.takeFreeUnit(request);
     if (unit) {
-      await this.assignments.insert({ rentalId: request.rentalId, unitId: unit.id, unitCode: unit.code, location: request.location, size: request.size, ...period, status: 'ACTIVE' });
+      await this.assignments.insert({
+        rentalId: request.rentalId,
+        unitId: unit.id,
+        unitCode: unit.code,
+        location: request.location,
+        size: request.size,
+        ...period,
+        status: 'ACTIVE',
+      });
       await this.outbox.add(StorageAssigned, { rentalId: request.rentalId, unitCode: unit.code });
       return;
     }
     const reason = `No ${request.size} unit is free in ${request.location} from ${request.startDate} to ${request.endDate}`;
-    await this.assignments.insert({ rentalId: request.rentalId, location: request.location, size: request.size, ...period, status: 'UNAVAILABLE', reason });
+    await this.assignments.insert({
+      rentalId: request.rentalId,
+      location: request.location,
+      size: request.size,
+      ...period,
+      status: 'UNAVAILABLE',
+      reason,
+    });
     await this.outbox.add(StorageUnavailable, { rentalId: request.rentalId, reason });
   }
 

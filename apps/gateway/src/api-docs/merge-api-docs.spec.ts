@@ -13,7 +13,10 @@ const GET = ['GET' as const];
 describe('mergeApiDocs', () => {
   it('keeps the public paths of every app, with their schemas, and drops the operational ones', () => {
     const merged = mergeApiDocs(
-      [doc(['/rentals', '/rentals/{id}', '/health', '/metrics'], ['RentalResponse']), doc(['/storage-units', '/health/live'], ['AddStorageUnitDto'])],
+      [
+        doc(['/rentals', '/rentals/{id}', '/health', '/metrics'], ['RentalResponse']),
+        doc(['/storage-units', '/health/live'], ['AddStorageUnitDto']),
+      ],
       [
         { prefix: '/rentals', methods: GET },
         { prefix: '/storage-units', methods: GET },
@@ -25,7 +28,11 @@ describe('mergeApiDocs', () => {
   });
 
   it('keeps only the methods the gateway passes on', () => {
-    const merged = mergeApiDocs([doc(['/allocations', '/allocations/{rentalId}'], [], ['get', 'post'])], [{ prefix: '/allocations', methods: GET }], []);
+    const merged = mergeApiDocs(
+      [doc(['/allocations', '/allocations/{rentalId}'], [], ['get', 'post'])],
+      [{ prefix: '/allocations', methods: GET }],
+      [],
+    );
     expect(merged.paths).toEqual({ '/allocations': { get: {} }, '/allocations/{rentalId}': { get: {} } });
   });
 

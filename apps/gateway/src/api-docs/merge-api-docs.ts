@@ -18,7 +18,11 @@ const BEARER = { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }
  * each app's own document, with the schemas they use. Apps that did not answer are listed in the
  * description, not hidden.
  */
-export function mergeApiDocs(documents: (ApiDocument | undefined)[], routes: Pick<ProxyRoute, 'prefix' | 'methods'>[], missing: string[]): ApiDocument {
+export function mergeApiDocs(
+  documents: (ApiDocument | undefined)[],
+  routes: Pick<ProxyRoute, 'prefix' | 'methods'>[],
+  missing: string[],
+): ApiDocument {
   const merged: ApiDocument = {
     openapi: '3.0.0',
     info: {

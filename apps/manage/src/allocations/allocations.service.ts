@@ -57,7 +57,8 @@ export class AllocationsService {
   /** Another customer's allocation is not found: its existence is not theirs to learn. */
   async find(rentalId: string, caller: Caller): Promise<Allocation> {
     const allocation = await this.allocations.findOneBy({ rentalId });
-    if (!allocation || !caller.mayActFor(allocation.customerId ?? '')) throw new AllocationNotFoundError(`No allocation for rental ${rentalId}`);
+    if (!allocation || !caller.mayActFor(allocation.customerId ?? ''))
+      throw new AllocationNotFoundError(`No allocation for rental ${rentalId}`);
     return allocation;
   }
 

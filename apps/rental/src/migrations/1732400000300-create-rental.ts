@@ -24,7 +24,7 @@ export class CreateRental1732400000300 implements MigrationInterface {
         updated_at      timestamptz NOT NULL DEFAULT now()
       )`);
     await queryRunner.query('CREATE UNIQUE INDEX rental_idempotency_key ON rental (customer_id, idempotency_key)');
-    await queryRunner.query('CREATE INDEX rental_pending ON rental (created_at) WHERE status = \'PENDING\'');
+    await queryRunner.query("CREATE INDEX rental_pending ON rental (created_at) WHERE status = 'PENDING'");
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

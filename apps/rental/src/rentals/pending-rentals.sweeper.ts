@@ -41,7 +41,9 @@ export class PendingRentalsSweeper implements OnApplicationBootstrap, OnApplicat
       .find({ where: { status: 'PENDING', createdAt: LessThan(new Date(Date.now() - this.ageMs)) }, take: BATCH })
       .catch(() => []); // the database may be away; the next sweep tries again
     for (const rental of stale) {
-      const abandoned = await this.service.abandonIfPending(rental.id, 'the application was interrupted before manage answered').catch(() => false);
+      const abandoned = await this.service
+        .abandonIfPending(rental.id, 'the application was interrupted before manage answered')
+        .catch(() => false);
       if (abandoned) this.logger.warn(`Abandoned rental ${rental.id}, left PENDING since ${rental.createdAt.toISOString()}`);
     }
   }

@@ -25,7 +25,8 @@ export function priceCents(size: StorageSize, startDate: string, endDate: string
 export function periodProblem(startDate: string, endDate: string, today: string, maxDays: number) {
   if (startDate < today) return { field: 'startDate', message: `startDate must be today (${today}) or later` };
   if (endDate < startDate) return { field: 'endDate', message: 'endDate must not be before startDate' };
-  if (daysInPeriod(startDate, endDate) > maxDays) return { field: 'endDate', message: `endDate makes the rental longer than ${maxDays} days, the most a rental may last` };
+  if (daysInPeriod(startDate, endDate) > maxDays)
+    return { field: 'endDate', message: `endDate makes the rental longer than ${maxDays} days, the most a rental may last` };
   return undefined;
 }
 

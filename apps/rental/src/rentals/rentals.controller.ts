@@ -37,7 +37,11 @@ export class RentalsController {
   @ApiConflictResponse({ type: ErrorResponse, description: 'The first request with this Idempotency-Key is still in progress' })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used with another body' })
   @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'manage cannot be reached; retry after Retry-After seconds' })
-  async apply(@Body() dto: ApplyRentalDto, @CurrentCaller() caller: Caller, @Headers('idempotency-key') idempotencyKey?: string): Promise<RentalResponse> {
+  async apply(
+    @Body() dto: ApplyRentalDto,
+    @CurrentCaller() caller: Caller,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<RentalResponse> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new BadRequestException(['Idempotency-Key must be 1 to 128 visible ASCII characters']);
     }
@@ -55,7 +59,7 @@ export class RentalsController {
   /** Cancel: the unit is released through manage and assign. */
   @Delete(':id')
   @ApiOkResponse({ type: RentalResponse, description: 'Cancelled; the unit is released asynchronously' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such rental, or another customer\'s' })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: "No such rental, or another customer's" })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Already cancelled, rejected, or not yet accepted' })
   async cancel(@UuidParam('id') id: string, @CurrentCaller() caller: Caller): Promise<RentalResponse> {
     return toRentalResponse(await this.rentals.cancel(id, caller));

@@ -66,7 +66,9 @@ export class RentalsService {
     if (problem) throw new InvalidInputError(problem.field, problem.message);
     if (this.manage.refusesCalls) throw this.unavailable('manage is not answering');
 
-    const requestHash = createHash('sha256').update(JSON.stringify([dto.customerId, dto.phone, dto.location, dto.size, dto.startDate, dto.endDate])).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([dto.customerId, dto.phone, dto.location, dto.size, dto.startDate, dto.endDate]))
+      .digest('hex');
     const earlier = idempotencyKey ? await this.rentals.findOneBy({ customerId, idempotencyKey }) : null;
     if (earlier) return this.replay(earlier, requestHash);
 
@@ -95,7 +97,9 @@ export class RentalsService {
     } catch (error) {
       this.logger.warn(`Allocation request for rental ${rental.id} failed: ${(error as Error).message}`);
       if (await this.abandonIfPending(rental.id, (error as Error).message)) {
-        throw this.unavailable(error instanceof BrokenCircuitError ? 'manage is not answering' : 'the allocation request did not go through');
+        throw this.unavailable(
+          error instanceof BrokenCircuitError ? 'manage is not answering' : 'the allocation request did not go through',
+        );
       }
       // The outcome overtook manage's late answer: the request did arrive, so the application stands.
     }

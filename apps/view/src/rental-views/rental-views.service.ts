@@ -23,7 +23,10 @@ const sagaLag = new Histogram({
 
 /** The fields any of our events may carry about a rental; each event sets those it has. */
 type RentalFacts = { rentalId: string } & Partial<
-  Pick<RentalView, 'customerId' | 'phone' | 'location' | 'size' | 'startDate' | 'endDate' | 'costCents' | 'currency' | 'unitCode' | 'reason'>
+  Pick<
+    RentalView,
+    'customerId' | 'phone' | 'location' | 'size' | 'startDate' | 'endDate' | 'costCents' | 'currency' | 'unitCode' | 'reason'
+  >
 >;
 
 @Injectable()

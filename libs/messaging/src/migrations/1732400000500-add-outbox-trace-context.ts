@@ -5,7 +5,10 @@ export class AddOutboxTraceContext1732400000500 implements MigrationInterface {
   name = 'AddOutboxTraceContext1732400000500';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn('outbox_message', new TableColumn({ name: 'trace_context', type: 'varchar', length: '128', isNullable: true }));
+    await queryRunner.addColumn(
+      'outbox_message',
+      new TableColumn({ name: 'trace_context', type: 'varchar', length: '128', isNullable: true }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

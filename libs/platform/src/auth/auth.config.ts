@@ -16,7 +16,10 @@ export class AuthConfig {
   @Matches(/^https?:\/\/.+/, { message: 'JWT_JWKS_URL must be an http(s):// URL' })
   @ValidateBy({
     name: 'withoutSecret',
-    validator: { validate: (_url, args) => !(args?.object as AuthConfig).JWT_SECRET, defaultMessage: () => 'set JWT_JWKS_URL or JWT_SECRET, not both' },
+    validator: {
+      validate: (_url, args) => !(args?.object as AuthConfig).JWT_SECRET,
+      defaultMessage: () => 'set JWT_JWKS_URL or JWT_SECRET, not both',
+    },
   })
   JWT_JWKS_URL?: string;
 

@@ -4,10 +4,17 @@ import { AuthConfig } from './auth.config';
 import { InvalidTokenError, TokenVerifier } from './token-verifier';
 
 const SECRET = 'a-unit-test-secret-of-at-least-32-characters';
-const config = { get: (key: keyof AuthConfig) => ({ JWT_SECRET: SECRET })[key as 'JWT_SECRET'] } as unknown as ConfigService<AuthConfig, true>;
+const config = { get: (key: keyof AuthConfig) => ({ JWT_SECRET: SECRET })[key as 'JWT_SECRET'] } as unknown as ConfigService<
+  AuthConfig,
+  true
+>;
 
 function sign(claims: Record<string, unknown>, { secret = SECRET, expiresIn = '1h' } = {}) {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
 }
 
 describe('TokenVerifier', () => {
@@ -20,8 +27,12 @@ describe('TokenVerifier', () => {
 
   it('refuses a token signed with another key, without exp, or with no role', async () => {
     const verifier = new TokenVerifier(config);
-    await expect(verifier.verify(`Bearer ${await sign({ sub: 'a', role: 'admin' }, { secret: 'another-secret-of-at-least-32-characters!' })}`)).rejects.toThrow(InvalidTokenError);
-    const noExp = await new SignJWT({ sub: 'a', role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+    await expect(
+      verifier.verify(`Bearer ${await sign({ sub: 'a', role: 'admin' }, { secret: 'another-secret-of-at-least-32-characters!' })}`),
+    ).rejects.toThrow(InvalidTokenError);
+    const noExp = await new SignJWT({ sub: 'a', role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(SECRET));
     await expect(verifier.verify(`Bearer ${noExp}`)).rejects.toThrow('exp');
     await expect(verifier.verify(`Bearer ${await sign({ sub: 'a' })}`)).rejects.toThrow('role');
   });

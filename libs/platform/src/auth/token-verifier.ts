@@ -83,7 +83,8 @@ export class TokenVerifier {
       return new KeysUnavailableError(`the signing keys cannot be fetched: ${(error as Error).message}`);
     }
     if (error instanceof errors.JWTExpired) return new InvalidTokenError('the token has expired');
-    if (error instanceof errors.JWTClaimValidationFailed) return new InvalidTokenError(`the token's ${error.claim} claim is not acceptable`);
+    if (error instanceof errors.JWTClaimValidationFailed)
+      return new InvalidTokenError(`the token's ${error.claim} claim is not acceptable`);
     if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError(`the token must be signed with ${this.algorithm}`);
     return new InvalidTokenError('the token is not valid: malformed or badly signed');
   }

@@ -24,10 +24,7 @@ export class HealthModule {
         }),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [
-        ...probes,
-        { provide: READINESS_PROBES, useFactory: (...instances: ReadinessProbe[]) => instances, inject: probes },
-      ],
+      providers: [...probes, { provide: READINESS_PROBES, useFactory: (...instances: ReadinessProbe[]) => instances, inject: probes }],
     };
   }
 }
