@@ -1,5 +1,7 @@
 /** Unit tests sit beside the code; e2e tests in test/ boot the built apps against the real services. */
 require('./scripts/check-node.cjs');
+// jose 6 and cockatiel 4 are ES modules only. Jest (30.4+, on Node 24.9+) loads them with Node's own
+// require(esm) when node runs it with --experimental-vm-modules: `npm run jest` does.
 
 const moduleNameMapper = {
   '^@app/platform/tracing$': '<rootDir>/libs/platform/src/tracing',
