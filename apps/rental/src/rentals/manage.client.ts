@@ -32,12 +32,12 @@ export class AllocationRefusedError extends Error {
 }
 
 /** manage failed (timeout, network, 5xx), as opposed to refusing this request with a 4xx. */
-function isManageFailure(error: Error): boolean {
+function isManageFailure(error: unknown): boolean {
   return !(error instanceof AllocationRefusedError && error.status < 500);
 }
 
 /** Worth another attempt: manage may answer next time. An open circuit or a refusal will not change. */
-function isRetryable(error: Error): boolean {
+function isRetryable(error: unknown): boolean {
   return !(error instanceof BrokenCircuitError) && isManageFailure(error);
 }
 

@@ -1,5 +1,7 @@
 import { ConfigService } from '@nestjs/config';
-import { SignJWT } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { Server, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { AuthConfig } from './auth.config';
 import { InvalidTokenError, TokenVerifier } from './token-verifier';
 
@@ -45,5 +47,42 @@ describe('TokenVerifier', () => {
     expect(await verifier.verify(token)).toBe(first); // the same object: from the cache
     jest.setSystemTime(Date.parse('2030-01-01T00:01:01Z'));
     await expect(verifier.verify(token)).rejects.toThrow('the token has expired');
+  });
+});
+
+type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+describe('TokenVerifier with the issuer keys at JWT_JWKS_URL (production)', () => {
+  let server: Server;
+  let jwksUrl: string;
+  let issuerKey: SigningKey;
+
+  beforeAll(async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    issuerKey = privateKey;
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] });
+    server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const production = () =>
+    new TokenVerifier({ get: (key: keyof AuthConfig) => (key === 'JWT_JWKS_URL' ? jwksUrl : undefined) } as unknown as ConfigService<
+      AuthConfig,
+      true
+    >);
+  const signRs256 = (key: SigningKey) =>
+    new SignJWT({ sub: 'alice', role: 'customer' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime('1h').sign(key);
+
+  it('accepts a token the issuer signed, fetching its keys', async () => {
+    const caller = await production().verify(`Bearer ${await signRs256(issuerKey)}`);
+    expect([caller.id, caller.role]).toEqual(['alice', 'customer']);
+  });
+
+  it('refuses a token signed with another RS256 key, and an HS256 token', async () => {
+    const { privateKey: stranger } = await generateKeyPair('RS256');
+    await expect(production().verify(`Bearer ${await signRs256(stranger)}`)).rejects.toThrow(InvalidTokenError);
+    await expect(production().verify(`Bearer ${await sign({ sub: 'alice', role: 'customer' })}`)).rejects.toThrow('RS256');
   });
 });
