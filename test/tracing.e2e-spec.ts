@@ -79,6 +79,34 @@ describe('tracing', () => {
     }
   });
 
+  it("traces each app's SQL inside the application's trace, and puts the trace id in its log lines", async () => {
+    const api = new RentalApi(system.gateway);
+    const correlationId = `trace-sql-${Date.now()}`;
+    const applied = await api.apply({}, { 'x-correlation-id': correlationId });
+    await api.viewWithStatus(applied.body.id, 'CONFIRMED');
+    const entry = await eventually(
+      async () => collector.spans.find((s) => s.service === 'gateway' && s.attributes['correlation.id'] === correlationId),
+      Boolean,
+      { message: 'the gateway exported no span with the correlation id' },
+    );
+    const database = (s: Span) => s.attributes['db.system.name'] ?? s.attributes['db.system'];
+    for (const [service, engine] of [
+      ['rental', 'postgresql'],
+      ['manage', 'postgresql'],
+      ['assign', 'mysql'],
+    ] as const) {
+      await eventually(
+        async () =>
+          collector.spans.some((s) => s.service === service && s.traceId === entry!.traceId && s.kind === 3 && database(s) === engine),
+        Boolean,
+        { message: `no ${engine} span of ${service} in the application's trace` },
+      );
+    }
+    await eventually(async () => system.app('rental').output.some((line) => line.includes(entry!.traceId)), Boolean, {
+      message: "no rental log line carries the application's trace id",
+    });
+  });
+
   it('exports nothing unless an endpoint is configured', async () => {
     // After the restart: the old process flushes its last spans while it stops.
     await system.restart('view', { OTEL_EXPORTER_OTLP_ENDPOINT: '' });

@@ -1,5 +1,8 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 
@@ -7,8 +10,10 @@ let sdk: NodeSDK | undefined;
 
 /**
  * OpenTelemetry tracing, on only when OTEL_EXPORTER_OTLP_ENDPOINT is set; the SDK reads that and
- * the other standard OTEL_* variables itself. HTTP in and out (fetch included) is traced by the
- * instrumentations; AMQP hops carry `traceparent` through the outbox (libs/messaging). Each app's
+ * the other standard OTEL_* variables itself. HTTP in and out (fetch included) and the SQL are traced
+ * by the instrumentations; AMQP hops carry `traceparent` through the outbox (libs/messaging), not
+ * through @opentelemetry/instrumentation-amqplib, which would start a new trace at each hop
+ * (docs/decisions.md). Each app's
  * `tracing.ts` calls this and is its main.ts's first import: the SDK must patch `http` before
  * anything loads it.
  */
@@ -20,6 +25,10 @@ export function startTracing(app: string): void {
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(health|metrics)/.test(request.url ?? '') }),
       new UndiciInstrumentation(),
+      new PgInstrumentation(),
+      new MySQL2Instrumentation(),
+      // Trace and span ids in log lines; the lines themselves stay on stdout.
+      new PinoInstrumentation({ disableLogSending: true }),
     ],
   });
   sdk.start();
