@@ -12,13 +12,18 @@ interface Span {
   attributes: Record<string, unknown>;
 }
 
-/** An OTLP/HTTP (JSON) collector: what the apps export, flattened to one list of spans. */
-function startCollector(port: number): Promise<{ server: Server; spans: Span[] }> {
+/** An OTLP/HTTP (JSON) collector: the spans the apps export, flattened, and the paths of anything else they post. */
+function startCollector(port: number): Promise<{ server: Server; spans: Span[]; otherPaths: string[] }> {
   const spans: Span[] = [];
+  const otherPaths: string[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
+      if (req.url !== '/v1/traces') {
+        otherPaths.push(req.url ?? '');
+        return res.writeHead(200).end();
+      }
       for (const resourceSpans of JSON.parse(body).resourceSpans ?? []) {
         const attribute = (list: any[], key: string) => list.find((a) => a.key === key)?.value;
         const service = attribute(resourceSpans.resource.attributes, 'service.name')?.stringValue;
@@ -32,12 +37,12 @@ function startCollector(port: number): Promise<{ server: Server; spans: Span[] }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ server, spans })));
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ server, spans, otherPaths })));
 }
 
 describe('tracing', () => {
   let system: TestSystem;
-  let collector: { server: Server; spans: Span[] };
+  let collector: Awaited<ReturnType<typeof startCollector>>;
 
   beforeAll(async () => {
     collector = await startCollector(SPARE_PORTS[3]);
@@ -114,5 +119,10 @@ describe('tracing', () => {
     await request('GET', `${system.app('view').url}/rental-views?customerId=nobody`, undefined, as('nobody'));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(collector.spans.filter((s, i) => i >= before && s.service === 'view')).toEqual([]);
+  });
+
+  // Last: view's restart above flushed what its SDK held on shutdown, which is when metrics would go out.
+  it('exports traces only: no OTLP metrics or logs (those are /metrics and stdout)', () => {
+    expect(collector.otherPaths).toEqual([]);
   });
 });

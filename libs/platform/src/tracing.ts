@@ -22,6 +22,10 @@ export function startTracing(app: string): void {
   sdk = new NodeSDK({
     serviceName: app,
     traceExporter: new OTLPTraceExporter(),
+    // Traces only: metrics are Prometheus's (/metrics) and logs go to stdout. Left unset, the SDK
+    // would also export both to the same OTLP endpoint.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(health|metrics)/.test(request.url ?? '') }),
       new UndiciInstrumentation(),
