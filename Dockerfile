@@ -39,8 +39,8 @@ RUN npx nest build && mkdir -p /out/dist/apps && cp -r dist/libs /out/dist/ && \
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --omit=optional as well: typeorm's optional peer ts-node (and with it typescript) is in the lock as
-# "devOptional" because of our dev tooling, and --omit=dev alone would still install it.
+# --omit=optional as well: nothing the apps run needs an optional package, and a dev tool's optional
+# peer would otherwise be installed as "devOptional".
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 # ---- runtime: Node.js, production node_modules, the app's compiled code; no npm, no sources, no compilers

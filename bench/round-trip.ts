@@ -1,7 +1,7 @@
 /**
  * What one database round trip and one loopback TCP exchange cost on this machine, the unit in
  * which the saga's cost is counted (docs/benchmarks.md, "The ceiling").
- * Usage: npx ts-node --transpile-only bench/round-trip.ts [postgres-url]
+ * Usage: npx tsx bench/round-trip.ts [postgres-url]
  */
 import { createServer, connect } from 'node:net';
 import { AddressInfo } from 'node:net';

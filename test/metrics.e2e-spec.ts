@@ -2,6 +2,7 @@ import { connect } from 'amqplib';
 import { APPS, E2E_ENV } from './e2e-env';
 import { TestSystem, request } from './harness';
 import { RentalApi } from './rental-api';
+import { sample } from './prometheus-text';
 
 /** What the broker itself says is waiting in a queue. */
 async function brokerDepth(queue: string): Promise<number> {
@@ -14,16 +15,6 @@ async function brokerDepth(queue: string): Promise<number> {
 }
 
 /** The value of one series in Prometheus text format, or undefined when it is not there. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => present[key] === value)) return Number(match[3]);
-  }
-  return undefined;
-}
-
 describe('metrics', () => {
   let system: TestSystem;
   let api: RentalApi;

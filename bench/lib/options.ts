@@ -22,7 +22,7 @@ export interface BenchOptions {
   out: string;
 }
 
-const USAGE = `Usage: ts-node --transpile-only bench/run.ts [options]
+const USAGE = `Usage: tsx bench/run.ts [options]
 
   --smoke                    a few seconds of each phase and tiny scale curves; for CI
   --url <gateway>            use a running system (no databases created; no scale curves)
