@@ -19,6 +19,7 @@ import { ApplicationsResult, OverloadResult, Results, availability, isApplicatio
 import { SagaLagSampler } from './lib/saga-lag';
 import { assignScaleCurve } from './lib/scale-assign';
 import { viewScaleCurve } from './lib/scale-view';
+import { STATS_FLUSH_WAIT_MS, WorkPerApplication, readWorkCounters, serverCpuMs, workPerApplication } from './lib/server-work';
 import { BENCH_DATABASES, BREAKER_OPENED, System, attach, startOwnSystem } from './lib/system';
 
 const progress = new Progress();
@@ -92,6 +93,12 @@ async function main(): Promise<number> {
   return problems.length === 0 ? 0 : 1;
 }
 
+/** The bench system's databases, whose servers' counters say what each application cost. */
+const WORK_DATABASES = {
+  postgres: [BENCH_DATABASES.rental, BENCH_DATABASES.manage, BENCH_DATABASES.view],
+  mariadb: BENCH_DATABASES.assign,
+};
+
 function phaseRunner(system: System, applications: Applications, options: BenchOptions) {
   return {
     baseline: (connections: number) =>
@@ -109,7 +116,10 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
       const sampler = await SagaLagSampler.open(system.viewDatabaseUrl);
       const viewBefore = await scrape(system.view);
       const breaker = watchBreaker(system.rental, () => system.countLogLines('rental', BREAKER_OPENED));
+      const measureWork = system.databaseApps && !scenario.startsWith('warm-up');
+      const workBefore = measureWork ? await readWorkCounters(WORK_DATABASES, system.databaseApps! as Record<string, string>) : undefined;
       const cpuBefore = system.cpuMs();
+      const serversCpuBefore = serverCpuMs();
       const loadStartedAt = Date.now();
       const result = await runLoad({
         scenario,
@@ -140,7 +150,21 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
       const sagaLag = await sampler.finish(options.settleSeconds * 1000);
       // After the sampled applications settled, so that it includes most of their sagas' work too.
       const cpuMsPerAccepted = cpuPerAccepted(cpuBefore, system.cpuMs(), result.accepted);
+      const serversCpuMsPerAccepted = system.owned ? cpuPerAccepted(serversCpuBefore, serverCpuMs(), result.accepted) : undefined;
       const viewAfter = await scrape(system.view);
+      let work: WorkPerApplication | undefined;
+      if (workBefore && result.accepted) {
+        progress.update(`${scenario} c${connections}: reading the servers' counters once PostgreSQL has flushed its statistics`);
+        await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_WAIT_MS));
+        const workAfter = await readWorkCounters(WORK_DATABASES, system.databaseApps! as Record<string, string>);
+        work = workPerApplication(workBefore, workAfter, result.accepted, {
+          viewDatabase: new URL(BENCH_DATABASES.view).pathname.slice(1),
+          viewQueries: sampler.queries,
+        });
+        progress.say(
+          `${scenario} c${connections}: per accepted application ${work.transactions} durable transactions, ${work.roundTrips} round trips`,
+        );
+      }
       if (breakerWatch.stateAtEnd) {
         // Otherwise the next phase would begin with fast 503s this one caused.
         progress.update(`${scenario} c${connections}: the circuit to manage is open; waiting until it lets a trial call through`);
@@ -150,7 +174,9 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
         `${scenario} c${connections}: ${result.acceptedPerSecond} accepted/s, p99 ${result.latencyMs?.p99 ?? '—'} ms, saga lag p99 ${sagaLag.lagMs?.p99 ?? '—'} ms`,
       );
       if (cpuMsPerAccepted)
-        progress.say(`${scenario} c${connections}: CPU ms per accepted application: ${JSON.stringify(cpuMsPerAccepted)}`);
+        progress.say(
+          `${scenario} c${connections}: CPU ms per accepted application: ${JSON.stringify({ ...cpuMsPerAccepted, ...serversCpuMsPerAccepted })}`,
+        );
       return {
         ...result,
         sagaLag,
@@ -161,12 +187,14 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
         breaker: breakerWatch,
         queuesAtEnd,
         cpuMsPerAccepted,
+        serversCpuMsPerAccepted,
+        work,
       };
     },
   };
 }
 
-/** Where each application's CPU goes: the apps' CPU time over the phase, per accepted application. */
+/** Where each application's CPU goes: processes' CPU time over the phase, per accepted application. */
 function cpuPerAccepted(
   before: Partial<Record<string, number>> | undefined,
   after: Partial<Record<string, number>> | undefined,

@@ -2,7 +2,7 @@ import { queryPostgres } from './e2e-databases';
 import { E2E_DATABASES, E2E_ENV, PORTS, SPARE_PORTS } from './e2e-env';
 import { FaultProxy } from './fault-proxy';
 import { AppProcess, TestSystem, eventually, request } from './harness';
-import { sumOf } from './prometheus-text';
+import { sumOf } from '../bench/lib/prometheus';
 import { RentalApi } from './rental-api';
 
 /**

@@ -2,7 +2,7 @@ import { connect } from 'amqplib';
 import { APPS, E2E_ENV } from './e2e-env';
 import { TestSystem, request } from './harness';
 import { RentalApi } from './rental-api';
-import { sample } from './prometheus-text';
+import { sample } from '../bench/lib/prometheus';
 
 /** What the broker itself says is waiting in a queue. */
 async function brokerDepth(queue: string): Promise<number> {

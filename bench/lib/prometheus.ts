@@ -29,6 +29,22 @@ export function gauge(text: string, name: string): number | undefined {
   return samples(text, name)[0]?.value;
 }
 
+/** The series with that name and (at least) those labels: the first one's value, undefined if none. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  return withLabels(text, name, labels)[0];
+}
+
+/** The sum over the series with that name and those labels (0 if none): a counter across the other labels. */
+export function sumOf(text: string, name: string, labels: Record<string, string> = {}): number {
+  return withLabels(text, name, labels).reduce((sum, value) => sum + value, 0);
+}
+
+function withLabels(text: string, name: string, labels: Record<string, string>): number[] {
+  return samples(text, name)
+    .filter((s) => Object.entries(labels).every(([key, value]) => s.labels[key] === value))
+    .map((s) => s.value);
+}
+
 /** A histogram's cumulative bucket counts, summed over every label set, by upper bound. */
 export function histogramBuckets(text: string, name: string): Map<number, number> {
   const buckets = new Map<number, number>();

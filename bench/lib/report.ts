@@ -1,6 +1,7 @@
 import type { BreakerWatch } from './breaker';
 import type { LoadResult } from './load';
 import type { SagaLagResult } from './saga-lag';
+import type { WorkPerApplication } from './server-work';
 import type { AssignScalePoint } from './scale-assign';
 import type { ViewScalePoint } from './scale-view';
 import { Percentiles, round } from './stats';
@@ -14,6 +15,10 @@ export interface ApplicationsResult extends LoadResult {
   queuesAtEnd?: Record<string, number>;
   /** CPU ms each app spent per accepted application during the phase (only when the bench owns the system). */
   cpuMsPerAccepted?: Record<string, number>;
+  /** CPU ms of PostgreSQL, MariaDB, RabbitMQ (all their processes) and the bench itself, per accepted application. */
+  serversCpuMsPerAccepted?: Record<string, number>;
+  /** Durable transactions and round trips per accepted application, from the servers' counters. */
+  work?: WorkPerApplication;
 }
 
 export interface OverloadResult extends ApplicationsResult {
@@ -151,6 +156,20 @@ export function summary(results: Results): string {
       lines.push('', "Messages waiting when the load stopped (the saga's backlog):");
       for (const r of backlog) lines.push(`- ${r.scenario} at ${r.connections}: ${nonEmpty(r.queuesAtEnd!)}`);
     }
+    const measured = results.load.filter(isApplications).filter((r) => r.work);
+    if (measured.length > 0) {
+      lines.push('', "Work per accepted application (the servers' counters; CPU in ms):", '');
+      lines.push(
+        "| scenario | connections | durable transactions | by database | round trips (apps' statements) | CPU: apps | CPU: servers and bench |",
+      );
+      lines.push('|---|---:|---:|---|---:|---|---|');
+      for (const r of measured) {
+        const w = r.work!;
+        lines.push(
+          `| ${r.scenario} | ${r.connections} | ${w.transactions} | ${entries(w.transactionsByDatabase)} | ${w.roundTrips}: ${entries(w.roundTripsByApp)} (MariaDB's Questions: ${w.mariadbQuestions}) | ${entries(r.cpuMsPerAccepted ?? {})} | ${entries(r.serversCpuMsPerAccepted ?? {})} |`,
+        );
+      }
+    }
     lines.push('', '| connections | accepted/s ÷ baseline answers/s | p50 ÷ baseline p50 | p99 ÷ baseline p99 |', '|---:|---:|---:|---:|');
     for (const r of results.ratios)
       lines.push(`| ${r.connections} | ${r.acceptedPerBaselineAnswer} | ${r.p50Ratio ?? '—'}× | ${r.p99Ratio ?? '—'}× |`);
@@ -202,3 +221,9 @@ const nonEmpty = (queues: Record<string, number>) =>
     .filter(([, n]) => n > 0)
     .map(([queue, n]) => `${queue} ${n}`)
     .join(', ') || 'none';
+
+function entries(values: Record<string, number>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key} ${value}`)
+    .join(', ');
+}

@@ -30,6 +30,8 @@ export class SagaLagSampler {
   private readonly lags: number[] = [];
   private readonly outcomes: Record<string, number> = {};
   private sampled = 0;
+  /** Statements this sampler sent to the view's database: the bench's own work there, not the system's. */
+  queries = 0;
   private lastSampleAt = -Infinity;
   private running = true;
   private failure?: Error;
@@ -83,6 +85,7 @@ export class SagaLagSampler {
     while (this.running && !this.failure) {
       if (this.pending.size > 0) {
         const startedAt = performance.now();
+        this.queries += 1;
         const { rows } = await this.db.query<{ rental_id: string; status: string }>(
           `SELECT rental_id, status FROM rental_view
            WHERE rental_id = ANY($1::uuid[]) AND status IN ('CONFIRMED', 'REJECTED') AND requested_at IS NOT NULL`,

@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { DB_SETUP_ENTRY, appEntry } from '../../scripts/build-output';
+import { CLOCK_TICKS_PER_SECOND } from './server-work';
 import { JWT_SECRET } from './tokens';
-
-/** USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every Linux this runs on. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
  * The system under test. The bench's own one lives beside development and the e2e tests: its own
@@ -64,6 +62,8 @@ export interface System {
   viewDatabaseUrl: string;
   /** True when the bench started (and owns) the system: its databases may be written directly. */
   owned: boolean;
+  /** The apps that have a database (rental, manage, assign, view) and their URLs, for /metrics; only when owned. */
+  databaseApps?: Partial<Record<AppName, string>>;
   /** When the bench spawned the apps (ms since the epoch), where their --cpu-prof profiles begin. */
   spawnedAt?: number;
   /** Lines an app logged so far that contain `text`; undefined when the bench cannot see the app's logs. */
@@ -196,6 +196,7 @@ export async function startOwnSystem(options: {
     view: url('view'),
     viewDatabaseUrl: BENCH_DATABASES.view,
     owned: true,
+    databaseApps: Object.fromEntries(APPS.filter((app) => app !== 'gateway').map((app) => [app, url(app)])),
     spawnedAt,
     countLogLines: (app, text) => apps.find((a) => a.app === app)?.count(text),
     cpuMs: () => Object.fromEntries(apps.map((a) => [a.app, a.cpuMs()])),

@@ -1,9 +1,23 @@
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { DataSource, MixedList, QueryFailedError } from 'typeorm';
+import { Counter } from 'prom-client';
+import { AdvancedConsoleLogger, DataSource, MixedList, QueryFailedError, QueryRunner } from 'typeorm';
 
 type EntityList = MixedList<string | Function>; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+
+const databaseQueries = new Counter({
+  name: 'database_queries_total',
+  help: 'Statements the app sent to its database, transaction control included: each is one round trip',
+});
+
+/** TypeORM's console logger for errors and warnings, which also counts every statement it is shown. */
+class CountingLogger extends AdvancedConsoleLogger {
+  override logQuery(query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
+    databaseQueries.inc();
+    super.logQuery(query, parameters, queryRunner);
+  }
+}
 
 /**
  * TypeORM options for one app's database, picked by the URL's scheme: postgres:// or mysql:// (MariaDB).
@@ -15,7 +29,7 @@ export function databaseOptions(url: string, entities: EntityList, migrations: E
     migrations,
     migrationsRun: true,
     synchronize: false,
-    logging: ['error', 'warn'] as ('error' | 'warn')[],
+    logger: new CountingLogger(['error', 'warn']),
   };
   if (/^(mysql|mariadb):/.test(url)) {
     // 'mariadb', not 'mysql': with 'mysql' TypeORM may emit MySQL-8-only SQL that MariaDB rejects.
