@@ -15,6 +15,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AllocationsConsumer } from './allocations/allocations.consumer';
 import { AllocationsController } from './allocations/allocations.controller';
+import { AllocationsRepository } from './allocations/allocations.repository';
 import { AllocationsService } from './allocations/allocations.service';
 import { ManageConfig } from './manage.config';
 import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
@@ -34,6 +35,6 @@ import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
   controllers: [AllocationsController, AllocationsConsumer],
-  providers: [AllocationsService],
+  providers: [AllocationsService, AllocationsRepository],
 })
 export class ManageModule {}

@@ -21,6 +21,7 @@ import { PendingRentalsSweeper } from './rentals/pending-rentals.sweeper';
 import { Rental } from './rentals/rental.entity';
 import { RentalsConsumer } from './rentals/rentals.consumer';
 import { RentalsController } from './rentals/rentals.controller';
+import { RentalsRepository } from './rentals/rentals.repository';
 import { RentalsService } from './rentals/rentals.service';
 
 @Module({
@@ -40,6 +41,6 @@ import { RentalsService } from './rentals/rentals.service';
     HealthModule.forRoot([DatabaseProbe, BrokerProbe, ManageCircuitProbe], [ManageClientModule]),
   ],
   controllers: [RentalsController, RentalsConsumer],
-  providers: [RentalsService, PendingRentalsSweeper],
+  providers: [RentalsService, RentalsRepository, PendingRentalsSweeper],
 })
 export class RentalModule {}

@@ -38,10 +38,20 @@ export class Outbox {
     return result;
   }
 
-  async add<P extends object>(event: EventType<P>, payload: P): Promise<EventEnvelope<P>> {
+  async add<P extends object>(event: EventType<P>, payload: P): Promise<void> {
     if (!this.txHost.isTransactionActive()) {
       throw new Error(`${event.type} must be added inside Outbox.inTransaction, with the change it reports`);
     }
+    const added = this.cls.get<{ events: number } | undefined>(EVENTS_ADDED);
+    if (added) added.events += 1;
+    await this.txHost.tx.getRepository(OutboxMessage).insert(this.row(event, payload));
+  }
+
+  /**
+   * The event as the outbox row the relay will publish, for a repository that writes it in the
+   * same statement as the change it reports (outboxInsert); call written() once that committed.
+   */
+  row<P extends object>(event: EventType<P>, payload: P): OutboxRow {
     const envelope: EventEnvelope<P> = {
       id: randomUUID(),
       type: event.type,
@@ -53,16 +63,34 @@ export class Outbox {
     // The relay publishes later, outside this context: keep the trace context with the event.
     const trace: { traceparent?: string } = {};
     propagation.inject(context.active(), trace);
-    const added = this.cls.get<{ events: number } | undefined>(EVENTS_ADDED);
-    if (added) added.events += 1;
-    await this.txHost.tx.getRepository(OutboxMessage).insert({
+    return {
       messageId: envelope.id,
       traceContext: trace.traceparent ?? null,
       type: event.type,
       routingKey: event.routingKey,
       correlationId: envelope.correlationId,
       body: JSON.stringify(envelope),
-    });
-    return envelope;
+    };
   }
+
+  /** A statement of a repository's own committed outbox rows: the relay publishes them now. */
+  written(): void {
+    this.relay.wake();
+  }
+}
+
+export type OutboxRow = Pick<OutboxMessage, 'messageId' | 'traceContext' | 'type' | 'routingKey' | 'correlationId' | 'body'>;
+
+/**
+ * The outbox's INSERT as one part of a repository's statement (PostgreSQL): a row for each row of
+ * `source`, a CTE of that statement, so that the event exists exactly when the change does.
+ * Its parameters are numbered from `$first`.
+ */
+export function outboxInsert(row: OutboxRow, first: number, source: string): { sql: string; params: unknown[] } {
+  const params = [row.messageId, row.traceContext, row.type, row.routingKey, row.correlationId, row.body];
+  const placeholders = params.map((_, i) => `$${first + i}`).join(', ');
+  return {
+    sql: `INSERT INTO outbox_message (message_id, trace_context, type, routing_key, correlation_id, body) SELECT ${placeholders} FROM ${source}`,
+    params,
+  };
 }

@@ -1,11 +1,12 @@
 import { AllocationCancelled, AllocationRequested } from '@app/contracts';
 import { Outbox } from '@app/messaging';
-import { Caller, ConflictError, ForbiddenError, NotFoundError, isUniqueViolation } from '@app/platform';
+import { Caller, ConflictError, ForbiddenError, NotFoundError } from '@app/platform';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { AllocationStatus, cancel } from './allocation';
 import { Allocation } from './allocation.entity';
+import { AllocationsRepository } from './allocations.repository';
 import { RequestAllocationDto } from './request-allocation.dto';
 
 export class AllocationNotFoundError extends NotFoundError {}
@@ -16,6 +17,7 @@ export class AllocationsService {
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly outbox: Outbox,
+    private readonly repository: AllocationsRepository,
   ) {}
 
   private get allocations() {
@@ -28,30 +30,28 @@ export class AllocationsService {
    */
   async request(dto: RequestAllocationDto, caller: Caller): Promise<{ allocation: Allocation; created: boolean }> {
     if (!caller.mayActFor(dto.customerId)) throw new ForbiddenError('An allocation is requested on behalf of its own customer only');
-    try {
-      const allocation = await this.outbox.inTransaction(async () => {
-        const row = this.allocations.create({ ...dto, status: 'REQUESTED', unitCode: null, reason: null });
-        await this.allocations.insert(row);
-        await this.outbox.add(AllocationRequested, {
-          rentalId: dto.rentalId,
-          location: dto.location,
-          size: dto.size,
-          startDate: dto.startDate,
-          endDate: dto.endDate,
-        });
-        return row;
-      });
-      return { allocation, created: true };
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      const existing = await this.allocations.findOneByOrFail({ rentalId: dto.rentalId });
-      if (existing.status === 'CANCELLED' && existing.location === null) {
-        throw new AllocationCancelledError(`Rental ${dto.rentalId} was abandoned; apply again with a new rental`);
-      }
-      // Someone else's rental id: say nothing about that allocation.
-      if (existing.customerId !== dto.customerId) throw new AllocationNotFoundError(`No allocation for rental ${dto.rentalId}`);
-      return { allocation: existing, created: false };
+    const event = this.outbox.row(AllocationRequested, {
+      rentalId: dto.rentalId,
+      location: dto.location,
+      size: dto.size,
+      startDate: dto.startDate,
+      endDate: dto.endDate,
+    });
+    const written = await this.repository.create(dto, 'REQUESTED', event);
+    if (written) {
+      this.outbox.written();
+      return {
+        allocation: this.allocations.create({ ...dto, status: 'REQUESTED', unitCode: null, reason: null, ...written }),
+        created: true,
+      };
     }
+    const existing = await this.allocations.findOneByOrFail({ rentalId: dto.rentalId });
+    if (existing.status === 'CANCELLED' && existing.location === null) {
+      throw new AllocationCancelledError(`Rental ${dto.rentalId} was abandoned; apply again with a new rental`);
+    }
+    // Someone else's rental id: say nothing about that allocation.
+    if (existing.customerId !== dto.customerId) throw new AllocationNotFoundError(`No allocation for rental ${dto.rentalId}`);
+    return { allocation: existing, created: false };
   }
 
   /** Another customer's allocation is not found: its existence is not theirs to learn. */

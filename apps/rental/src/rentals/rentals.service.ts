@@ -20,6 +20,7 @@ import { ApplyRentalDto } from './apply-rental.dto';
 import { ManageClient } from './manage.client';
 import { DailyRates, RentalStatus, afterAccepted, isCancellable, periodProblem, priceCents } from './rental';
 import { Rental } from './rental.entity';
+import { RentalsRepository } from './rentals.repository';
 
 export class RentalNotFoundError extends NotFoundError {}
 export class RentalNotCancellableError extends ConflictError {}
@@ -38,6 +39,7 @@ export class RentalsService {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly outbox: Outbox,
     private readonly manage: ManageClient,
+    private readonly repository: RentalsRepository,
     config: ConfigService<RentalConfig, true>,
   ) {
     this.rates = {
@@ -103,7 +105,7 @@ export class RentalsService {
       }
       // The outcome overtook manage's late answer: the request did arrive, so the application stands.
     }
-    return this.accept(rental.id);
+    return this.accept(rental);
   }
 
   /** Another customer's rental is not found: its existence is not theirs to learn. */
@@ -141,32 +143,21 @@ export class RentalsService {
     if (rental.status === 'PENDING') await this.publishRequested(rental);
   }
 
-  private async accept(id: string): Promise<Rental> {
-    return this.outbox.inTransaction(async () => {
-      const rental = await this.lock(id);
-      if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
-      // The sweeper gave up on it (this call outlived ABANDON_PENDING_AFTER_MS): manage cancels it.
-      if (rental.status === 'ABANDONED') throw this.unavailable('the allocation request took too long');
-      if (rental.status !== 'PENDING') return rental; // the outcome came first and published it
-      rental.status = afterAccepted(rental.status);
-      await this.rentals.update({ id }, { status: rental.status });
-      await this.publishRequested(rental);
-      return rental;
-    });
+  private async accept(rental: Rental): Promise<Rental> {
+    const status = afterAccepted(rental.status);
+    if (await this.repository.acceptPending(rental.id, status, this.outbox.row(RentalRequested, requestedPayload(rental)))) {
+      this.outbox.written();
+      return { ...rental, status };
+    }
+    const current = await this.rentals.findOneBy({ id: rental.id });
+    if (!current) throw new RentalNotFoundError(`No rental ${rental.id}`);
+    // The sweeper gave up on it (this call outlived ABANDON_PENDING_AFTER_MS): manage cancels it.
+    if (current.status === 'ABANDONED') throw this.unavailable('the allocation request took too long');
+    return current; // the outcome came first and published RentalRequested
   }
 
   private publishRequested(rental: Rental) {
-    return this.outbox.add(RentalRequested, {
-      rentalId: rental.id,
-      customerId: rental.customerId,
-      phone: rental.phone,
-      location: rental.location,
-      size: rental.size,
-      startDate: rental.startDate,
-      endDate: rental.endDate,
-      costCents: rental.costCents,
-      currency: rental.currency,
-    });
+    return this.outbox.add(RentalRequested, requestedPayload(rental));
   }
 
   /**
@@ -204,4 +195,18 @@ export class RentalsService {
   private lock(id: string): Promise<Rental | null> {
     return this.rentals.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
   }
+}
+
+function requestedPayload(rental: Rental) {
+  return {
+    rentalId: rental.id,
+    customerId: rental.customerId,
+    phone: rental.phone,
+    location: rental.location,
+    size: rental.size,
+    startDate: rental.startDate,
+    endDate: rental.endDate,
+    costCents: rental.costCents,
+    currency: rental.currency,
+  };
 }
