@@ -2,6 +2,7 @@ import { ChannelModel, ConfirmChannel, MessagePropertyHeaders, Options, connect 
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { E2E_ENV } from './e2e-env';
+import { sample, sumOf } from '../bench/lib/prometheus';
 import { TestSystem, dayFromToday, eventually, newCustomer, newLocation, request } from './harness';
 import { RentalApi } from './rental-api';
 import { ADMIN } from './tokens';
@@ -289,6 +290,71 @@ describe('poison messages, retries and dead letters', () => {
     // The unit is free again.
     const next = await api.apply({ location, size: 'S' });
     await api.viewWithStatus(next.body.id, 'CONFIRMED');
+  });
+
+  /** Confirmed rentals of one new customer, each on a unit of its own. */
+  async function confirmedRentals(count: number): Promise<{ customerId: string; ids: string[] }> {
+    const location = newLocation();
+    await api.addUnits(location, 'S', count);
+    const customerId = newCustomer();
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const applied = await api.apply({ customerId, location, size: 'S' });
+      await api.viewWithStatus(applied.body.id, 'CONFIRMED');
+      ids.push(applied.body.id);
+    }
+    return { customerId, ids };
+  }
+
+  /** Publishes while manage is stopped, then starts it: what waited arrives together, in one batch. */
+  async function deliverTogether(...messages: [string, object][]): Promise<void> {
+    await system.app('manage').stop();
+    for (const [routingKey, body] of messages) await publish(routingKey, body);
+    await system.restart('manage', ENV);
+  }
+
+  const manageMetrics = async () => (await request('GET', `${system.app('manage').url}/metrics`)).body as string;
+
+  it('applies a twin inside one batch once: one applied, one duplicate, the batch committed', async () => {
+    const { customerId, ids } = await confirmedRentals(1);
+    const cancelled = envelope('RentalCancelled', 1, { rentalId: ids[0], customerId });
+    await deliverTogether(['rental.cancelled.v1', cancelled], ['rental.cancelled.v1', cancelled]);
+
+    await eventually(
+      () => api.allocation(ids[0]),
+      (a) => a.body.status === 'RELEASED',
+    );
+    const metrics = await eventually(manageMetrics, (text) => sumOf(text, 'events_consumed_total', { type: 'RentalCancelled' }) === 2);
+    expect(sample(metrics, 'events_consumed_total', { type: 'RentalCancelled', outcome: 'applied' })).toBe(1);
+    expect(sample(metrics, 'events_consumed_total', { type: 'RentalCancelled', outcome: 'duplicate' })).toBe(1);
+    // Both came in one transaction (a batch of 2), and it did not fail back to one at a time.
+    expect(sample(metrics, 'events_batch_size_bucket', { le: '1' })).toBeLessThan(sample(metrics, 'events_batch_size_count')!);
+    expect(linesOf('manage', 'messages failed')).toEqual([]);
+  });
+
+  it('retries a failing message of a batch alone and applies the others of it', async () => {
+    const { customerId, ids } = await confirmedRentals(2);
+    const unknown = envelope('StorageAssigned', 1, { rentalId: randomUUID(), unitCode: 'X-9' });
+    await deliverTogether(
+      ['rental.cancelled.v1', envelope('RentalCancelled', 1, { rentalId: ids[0], customerId })],
+      ['storage.assigned.v1', unknown],
+      ['rental.cancelled.v1', envelope('RentalCancelled', 1, { rentalId: ids[1], customerId })],
+    );
+
+    for (const id of ids) {
+      await eventually(
+        () => api.allocation(id),
+        (a) => a.body.status === 'RELEASED',
+      );
+    }
+    await eventually(
+      async () => (await peek('manage.dead')).filter((l) => l.messageId === unknown.id).length,
+      (n) => n === 1,
+      { message: 'the failing message did not reach manage.dead' },
+    );
+    expect(linesOf('manage', 'A batch of 3 messages failed')).toHaveLength(1);
+    const metrics = await manageMetrics();
+    expect(sample(metrics, 'events_consumed_total', { type: 'RentalCancelled', outcome: 'applied' })).toBe(2);
   });
 
   it('refuses an unknown app and an unreachable broker with one clear line and a non-zero exit', async () => {

@@ -16,6 +16,15 @@ export class BrokerConfig extends CommonConfig {
   @Max(1000)
   AMQP_PREFETCH: number = 20;
 
+  /**
+   * Messages applied in one database transaction, at most: the consumer takes what has arrived
+   * (up to this many) and commits them together. 1 applies each message in its own transaction.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  AMQP_BATCH_SIZE: number = 20;
+
   /** Deliveries of one message before it goes to the dead-letter queue. */
   @IsInt()
   @Min(1)

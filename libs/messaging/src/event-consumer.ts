@@ -3,7 +3,7 @@ import { CORRELATION_HEADER, CORRELATION_SPAN_ATTRIBUTE, correlationIdFrom } fro
 import { LOGGED_EVENT } from '@app/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
+import { Context, SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -13,7 +13,7 @@ import { APP_NAME } from './app-name';
 import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
 import { DuplicateMessage, Inbox } from './inbox';
-import { eventsConsumed } from './messaging.metrics';
+import { batchSizes, eventsConsumed } from './messaging.metrics';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { queuesOf } from './queues';
@@ -26,10 +26,24 @@ const MAX_RETRY_DELAY_MS = 60_000;
 const IN_FLIGHT_POLL_MS = 20;
 const tracer = trace.getTracer('storage-rental-messaging');
 
+/** A valid message waiting for its batch: what applying it needs, and how to tell its caller. */
+interface Delivery {
+  event: EventType;
+  channel: Channel;
+  message: ConsumeMessage;
+  envelope: EventEnvelope;
+  apply: () => Promise<void>;
+  correlationId: string;
+  traceContext: Context;
+  done: () => void;
+}
+
 /**
  * What happens to every inbound message, in one place: restore its correlation id, validate it,
  * apply it at most once (inbox row and effect in one transaction), ack only after the commit,
- * retry a failure with growing delays, and dead-letter what cannot succeed.
+ * retry a failure with growing delays, and dead-letter what cannot succeed. Messages that arrive
+ * together are applied in one transaction (up to AMQP_BATCH_SIZE), in delivery order; if any of
+ * them fails, the batch rolls back and each is applied alone, so that only that one is retried.
  */
 @Injectable()
 export class EventConsumer implements BeforeApplicationShutdown {
@@ -38,6 +52,9 @@ export class EventConsumer implements BeforeApplicationShutdown {
   private inFlight = 0;
   /** Where our messages come from, learnt from the latest one (the channel changes on reconnect): what we cancel to stop consuming. */
   private delivery?: { channel: Channel; consumerTag: string };
+  /** Valid messages that have arrived and wait for the next batch. */
+  private readonly waiting: Delivery[] = [];
+  private batching = false;
 
   constructor(
     @Inject(APP_NAME) app: string,
@@ -87,20 +104,101 @@ export class EventConsumer implements BeforeApplicationShutdown {
       },
       parent,
     );
+    const traceContext = trace.setSpan(parent, span);
     try {
-      await context.with(trace.setSpan(parent, span), () =>
-        this.cls.run(async () => {
-          this.cls.set(CLS_ID, correlationId);
-          this.cls.set(LOGGED_EVENT, { eventType: event.type, eventId: message.properties.messageId });
-          const problem = findProblem(event, data);
-          if (problem) return this.deadLetter(event, channel, message, `invalid ${event.type}: ${problem}`);
-          await this.applyOnce(event, channel, message, envelope as EventEnvelope, apply);
-        }),
-      );
+      const problem = findProblem(event, data);
+      if (problem) {
+        await this.inMessageContext({ event, message, correlationId, traceContext }, () =>
+          this.deadLetter(event, channel, message, `invalid ${event.type}: ${problem}`),
+        );
+        return;
+      }
+      await new Promise<void>((done) => {
+        this.waiting.push({ event, channel, message, envelope: envelope as EventEnvelope, apply, correlationId, traceContext, done });
+        // After this turn of the event loop: the deliveries read from the socket with this one join its batch.
+        if (!this.batching && this.waiting.length === 1) setImmediate(() => void this.applyBatches());
+      });
     } finally {
       span.end();
       this.inFlight -= 1;
     }
+  }
+
+  /** One batch at a time, so that a consumer holds one transaction; the next one fills meanwhile. */
+  private async applyBatches(): Promise<void> {
+    if (this.batching) return;
+    this.batching = true;
+    try {
+      const size = this.config.get('AMQP_BATCH_SIZE', { infer: true });
+      while (this.waiting.length > 0) await this.applyBatch(this.waiting.splice(0, size));
+    } finally {
+      this.batching = false;
+    }
+  }
+
+  private async applyBatch(batch: Delivery[]): Promise<void> {
+    batchSizes.observe(batch.length);
+    if (batch.length === 1) return this.applyAlone(batch[0]);
+    let applied: Set<Delivery>;
+    try {
+      applied = await this.outbox.inTransaction(async () => {
+        const fresh = await this.inbox.recordNew(batch.map((d) => d.envelope));
+        const done = new Set<Delivery>();
+        const seen = new Set<string>();
+        for (const delivery of batch) {
+          // A twin in the same batch (an event published twice) is a duplicate of the first.
+          if (!fresh.has(delivery.envelope.id) || seen.has(delivery.envelope.id)) continue;
+          seen.add(delivery.envelope.id);
+          await this.inMessageContext(delivery, delivery.apply);
+          done.add(delivery);
+        }
+        return done;
+      });
+    } catch (error) {
+      this.logger.warn(`A batch of ${batch.length} messages failed (${(error as Error).message}); applying them one at a time`);
+      for (const delivery of batch) await this.applyAlone(delivery);
+      return;
+    }
+    // After the commit: each is acked, and tells how it went.
+    for (const delivery of batch) {
+      const { event, envelope, channel, message } = delivery;
+      await this.inMessageContext(delivery, async () => {
+        if (applied.has(delivery)) {
+          eventsConsumed.inc({ type: event.type, outcome: 'applied' });
+          this.logger.log(`Applied ${event.type} ${envelope.id}`);
+        } else {
+          eventsConsumed.inc({ type: event.type, outcome: 'duplicate' });
+          this.logger.log(`Skipped a duplicate: ${event.type} ${envelope.id} was applied before`);
+        }
+      });
+      this.settle(() => channel.ack(message));
+      delivery.done();
+    }
+  }
+
+  /** A message in a transaction of its own: the way a failure is retried or dead-lettered alone. */
+  private async applyAlone(delivery: Delivery): Promise<void> {
+    try {
+      await this.inMessageContext(delivery, () =>
+        this.applyOnce(delivery.event, delivery.channel, delivery.message, delivery.envelope, delivery.apply),
+      );
+    } finally {
+      delivery.done();
+    }
+  }
+
+  /** Runs `work` with the message's correlation id and trace, inside whatever transaction is open. */
+  private inMessageContext<T>(
+    delivery: Pick<Delivery, 'event' | 'message' | 'correlationId' | 'traceContext'>,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return context.with(delivery.traceContext, () =>
+      this.cls.run(() => {
+        this.cls.set(CLS_ID, delivery.correlationId);
+        this.cls.set(LOGGED_EVENT, { eventType: delivery.event.type, eventId: delivery.message.properties.messageId });
+        return work();
+      }),
+    );
   }
 
   private async applyOnce(

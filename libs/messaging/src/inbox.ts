@@ -24,4 +24,25 @@ export class Inbox {
       throw error;
     }
   }
+
+  /**
+   * Records a batch's messages in the current transaction, in one statement, and returns the ids
+   * that were new: the others were applied before. Sorted by id, so that two consumers inserting
+   * overlapping batches wait for each other in one order and never deadlock; a concurrent twin
+   * waits on the first one's uncommitted row, as in record().
+   */
+  async recordNew(envelopes: EventEnvelope[]): Promise<Set<string>> {
+    const unique = [...new Map(envelopes.map((e) => [e.id, e])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const manager = this.txHost.tx;
+    const postgres = manager.connection.options.type === 'postgres';
+    const values = unique.map((_, i) => (postgres ? `($${2 * i + 1}, $${2 * i + 2})` : '(?, ?)')).join(', ');
+    const params = unique.flatMap((e) => [e.id, e.type]);
+    const rows: { message_id: string }[] = await manager.query(
+      postgres
+        ? `INSERT INTO inbox_message (message_id, type) VALUES ${values} ON CONFLICT (message_id) DO NOTHING RETURNING message_id`
+        : `INSERT IGNORE INTO inbox_message (message_id, type) VALUES ${values} RETURNING message_id`,
+      params,
+    );
+    return new Set(rows.map((row) => row.message_id));
+  }
 }

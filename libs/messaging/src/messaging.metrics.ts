@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { DataSource, IsNull } from 'typeorm';
 import { APP_NAME } from './app-name';
 import { BrokerConnection } from './broker-connection';
@@ -16,6 +16,12 @@ export const eventsConsumed = new Counter({
   name: 'events_consumed_total',
   help: 'Inbound events by type and outcome: applied, duplicate, retried or dead_lettered',
   labelNames: ['type', 'outcome'],
+});
+
+export const batchSizes = new Histogram({
+  name: 'events_batch_size',
+  help: 'Messages the consumer took into one database transaction (AMQP_BATCH_SIZE at most)',
+  buckets: [1, 2, 5, 10, 20, 50, 100],
 });
 
 /** The gauges that are read at scrape time: how much waits to be published, and how much is dead. */
