@@ -18,6 +18,7 @@ import { NotificationSender, StoredNotificationSender } from './notifications/no
 import { NotificationsController } from './notifications/notifications.controller';
 import { RentalViewsConsumer } from './rental-views/rental-views.consumer';
 import { RentalViewsController } from './rental-views/rental-views.controller';
+import { RentalViewsRepository } from './rental-views/rental-views.repository';
 import { RentalViewsService } from './rental-views/rental-views.service';
 import { ViewConfig } from './view.config';
 import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
@@ -38,6 +39,6 @@ import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
   controllers: [RentalViewsController, NotificationsController, RentalViewsConsumer],
-  providers: [RentalViewsService, { provide: NotificationSender, useClass: StoredNotificationSender }],
+  providers: [RentalViewsService, RentalViewsRepository, { provide: NotificationSender, useClass: StoredNotificationSender }],
 })
 export class ViewModule {}

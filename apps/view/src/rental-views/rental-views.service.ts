@@ -10,6 +10,7 @@ import { Histogram } from 'prom-client';
 import { isNotifiable, isOutcome, statusAfter } from './rental-view';
 import { RentalViewEvent } from './rental-view-event.entity';
 import { RentalView } from './rental-view.entity';
+import { RentalViewsRepository } from './rental-views.repository';
 
 export class RentalViewNotFoundError extends NotFoundError {}
 
@@ -34,6 +35,7 @@ export class RentalViewsService {
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly notifications: NotificationSender,
+    private readonly repository: RentalViewsRepository,
   ) {}
 
   private get views() {
@@ -42,28 +44,18 @@ export class RentalViewsService {
 
   /**
    * Runs inside the consumer's transaction. Creates the row if this is the first event about the
-   * rental, whichever it is, then locks it, so that concurrent events for one rental take turns.
+   * rental, whichever it is, and locks it, so that concurrent events for one rental take turns.
    */
   async apply(envelope: EventEnvelope<RentalFacts>): Promise<void> {
     const { rentalId, ...facts } = envelope.payload;
-    await this.txHost.tx
-      .createQueryBuilder()
-      .insert()
-      .into(RentalView)
-      .values({ rentalId, status: statusAfter(null, envelope.type) })
-      .orIgnore()
-      .execute();
-    const view = await this.views.findOneOrFail({ where: { rentalId }, lock: { mode: 'pessimistic_write' } });
+    const view = await this.repository.lockOrCreate(rentalId, statusAfter(null, envelope.type));
     const outcomeWasVisible = isOutcome(view.status) && view.requestedAt !== null;
 
     const changes: Partial<RentalView> = { ...definedOnly(facts), status: statusAfter(view.status, envelope.type) };
     if (envelope.type === 'RentalRequested') changes.requestedAt = new Date(envelope.occurredAt);
     Object.assign(view, changes);
-    // update, not save: save would read the row again before writing it.
-    await this.views.update({ rentalId }, changes);
-    await this.txHost.tx.getRepository(RentalViewEvent).insert({
+    await this.repository.record(rentalId, changes, {
       messageId: envelope.id,
-      rentalId,
       type: envelope.type,
       occurredAt: new Date(envelope.occurredAt),
       correlationId: envelope.correlationId,
