@@ -5,6 +5,8 @@ import { Server, Socket, createConnection, createServer } from 'node:net';
  * `cut()` resets every connection through it at once, as a failed network link would. New
  * connections are accepted again right away, so the app reconnects. `onClientData` sees each chunk
  * an app sends before it is forwarded, and may cut other proxies first: a fault at an exact moment.
+ * `delayMs` holds each chunk that long before forwarding it (in order): a slow network, which
+ * stretches every statement so that concurrent transactions overlap for sure.
  */
 export class FaultProxy {
   private readonly sockets = new Set<Socket>();
@@ -15,6 +17,7 @@ export class FaultProxy {
     private readonly port: number,
     private readonly target: { host: string; port: number },
     private readonly onClientData: (chunk: Buffer, connection: object) => void = () => undefined,
+    private readonly delayMs = 0,
   ) {}
 
   async start(): Promise<this> {
@@ -26,9 +29,16 @@ export class FaultProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined);
       }
+      let forwarded = Promise.resolve();
       client.on('data', (chunk) => {
         this.onClientData(chunk, connection);
-        upstream.write(chunk);
+        if (this.delayMs === 0) {
+          upstream.write(chunk);
+          return;
+        }
+        forwarded = forwarded
+          .then(() => new Promise((resolve) => setTimeout(resolve, this.delayMs)))
+          .then(() => void upstream.write(chunk));
       });
       upstream.on('data', (chunk) => client.write(chunk));
       client.on('close', () => upstream.destroy());

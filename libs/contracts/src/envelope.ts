@@ -46,3 +46,12 @@ export class EventEnvelopeDto implements EventEnvelope<object> {
   @IsObject()
   payload!: object;
 }
+
+/**
+ * The rental an event is about: every event of ours names one in its payload. Consumers take an
+ * event's rows in this order, so that two of them never wait for each other in a cycle.
+ */
+export function rentalOf(envelope: EventEnvelope): string {
+  const rentalId = (envelope.payload as { rentalId?: unknown } | null)?.rentalId;
+  return typeof rentalId === 'string' ? rentalId : '';
+}

@@ -1,4 +1,4 @@
-import { EventEnvelope, EventEnvelopeDto, EventType } from '@app/contracts';
+import { EventEnvelope, EventEnvelopeDto, EventType, rentalOf } from '@app/contracts';
 import { CORRELATION_HEADER, CORRELATION_SPAN_ATTRIBUTE, correlationIdFrom } from '@app/correlation';
 import { LOGGED_EVENT } from '@app/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
@@ -42,8 +42,9 @@ interface Delivery {
  * What happens to every inbound message, in one place: restore its correlation id, validate it,
  * apply it at most once (inbox row and effect in one transaction), ack only after the commit,
  * retry a failure with growing delays, and dead-letter what cannot succeed. Messages that arrive
- * together are applied in one transaction (up to AMQP_BATCH_SIZE), in delivery order; if any of
- * them fails, the batch rolls back and each is applied alone, so that only that one is retried.
+ * together are applied in one transaction (up to AMQP_BATCH_SIZE), rental by rental and each
+ * rental's in delivery order; if any of them fails, the batch rolls back and each is applied
+ * alone, so that only that one is retried.
  */
 @Injectable()
 export class EventConsumer implements BeforeApplicationShutdown {
@@ -145,7 +146,12 @@ export class EventConsumer implements BeforeApplicationShutdown {
         const fresh = await this.inbox.recordNew(batch.map((d) => d.envelope));
         const done = new Set<Delivery>();
         const seen = new Set<string>();
-        for (const delivery of batch) {
+        // By rental, so that two consumers lock rentals' rows in one order and never deadlock; one
+        // rental's events keep their delivery order (the sort is stable).
+        const byRental = [...batch].sort((a, b) =>
+          rentalOf(a.envelope) < rentalOf(b.envelope) ? -1 : rentalOf(a.envelope) > rentalOf(b.envelope) ? 1 : 0,
+        );
+        for (const delivery of byRental) {
           // A twin in the same batch (an event published twice) is a duplicate of the first.
           if (!fresh.has(delivery.envelope.id) || seen.has(delivery.envelope.id)) continue;
           seen.add(delivery.envelope.id);
