@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { E2E_ENV } from './e2e-env';
-import { TestSystem } from './harness';
+import { TestSystem, eventually } from './harness';
 import { RentalApi } from './rental-api';
 
 function ops(...args: string[]) {
@@ -26,6 +26,11 @@ describe('npm run ops', () => {
     const correlationId = `ops-story-${Date.now()}`;
     const applied = await api.apply({}, { 'x-correlation-id': correlationId });
     await api.viewWithStatus(applied.body.id, 'CONFIRMED');
+    // Each app applies StorageAssigned on its own: wait until rental and manage have it too.
+    await eventually(
+      async () => [(await api.rental(applied.body.id)).body.status, (await api.allocation(applied.body.id)).body.status],
+      ([rental, allocation]) => rental === 'CONFIRMED' && allocation === 'ASSIGNED',
+    );
 
     const byCorrelation = ops('story', correlationId);
     expect(byCorrelation.code).toBe(0);

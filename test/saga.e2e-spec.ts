@@ -28,8 +28,15 @@ describe('the rental saga, through the gateway', () => {
 
     const view = await api.viewWithStatus(accepted.body.id, 'CONFIRMED');
     expect(view).toEqual(expect.objectContaining({ customerId, location, size: 'L', cost: 12, unitCode: `${location}-L-1` }));
-    expect((await api.rental(accepted.body.id)).body.status).toBe('CONFIRMED');
-    expect((await api.allocation(accepted.body.id)).body.status).toBe('ASSIGNED');
+    // rental, manage and view consume StorageAssigned each on its own: theirs follow, in any order.
+    await eventually(
+      () => api.rental(accepted.body.id),
+      (a) => a.body.status === 'CONFIRMED',
+    );
+    await eventually(
+      () => api.allocation(accepted.body.id),
+      (a) => a.body.status === 'ASSIGNED',
+    );
 
     const notices = await eventually(
       () => api.notifications(customerId),
@@ -47,7 +54,10 @@ describe('the rental saga, through the gateway', () => {
     expect(applied.status).toBe(201);
     const view = await api.viewWithStatus(applied.body.id, 'REJECTED');
     expect(view.reason).toContain('No XL unit is free');
-    expect((await api.rental(applied.body.id)).body.status).toBe('REJECTED');
+    await eventually(
+      () => api.rental(applied.body.id),
+      (a) => a.body.status === 'REJECTED',
+    );
     const notices = await eventually(
       () => api.notifications(customerId),
       (a) => a.body.total === 1,

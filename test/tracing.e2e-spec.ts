@@ -56,17 +56,22 @@ describe('tracing', () => {
     await new Promise((resolve) => collector.server.close(resolve));
   });
 
-  it('follows one application across all five apps as one trace, over HTTP and the AMQP hops', async () => {
+  /** Applies once with a correlation id of its own, waits for CONFIRMED, and finds the gateway's span of it. */
+  async function confirmedApplication(prefix: string): Promise<{ correlationId: string; entry: Span }> {
     const api = new RentalApi(system.gateway);
-    const correlationId = `trace-${Date.now()}`;
+    const correlationId = `${prefix}-${Date.now()}`;
     const applied = await api.apply({}, { 'x-correlation-id': correlationId });
     await api.viewWithStatus(applied.body.id, 'CONFIRMED');
-
     const entry = await eventually(
       async () => collector.spans.find((s) => s.service === 'gateway' && s.attributes['correlation.id'] === correlationId),
       Boolean,
       { message: 'the gateway exported no span with the correlation id' },
     );
+    return { correlationId, entry: entry! };
+  }
+
+  it('follows one application across all five apps as one trace, over HTTP and the AMQP hops', async () => {
+    const { correlationId, entry } = await confirmedApplication('trace');
     // gateway → rental → manage over HTTP; manage → assign → view over RabbitMQ, through the outbox.
     const expected = [
       ['rental', (s: Span) => s.kind === 2 && s.attributes['correlation.id'] === correlationId],
@@ -77,7 +82,7 @@ describe('tracing', () => {
     ] as const;
     for (const [service, matches] of expected) {
       await eventually(
-        async () => collector.spans.some((s) => s.service === service && s.traceId === entry!.traceId && matches(s)),
+        async () => collector.spans.some((s) => s.service === service && s.traceId === entry.traceId && matches(s)),
         Boolean,
         { message: `no ${service} span in the application's trace` },
       );
@@ -85,15 +90,7 @@ describe('tracing', () => {
   });
 
   it("traces each app's SQL inside the application's trace, and puts the trace id in its log lines", async () => {
-    const api = new RentalApi(system.gateway);
-    const correlationId = `trace-sql-${Date.now()}`;
-    const applied = await api.apply({}, { 'x-correlation-id': correlationId });
-    await api.viewWithStatus(applied.body.id, 'CONFIRMED');
-    const entry = await eventually(
-      async () => collector.spans.find((s) => s.service === 'gateway' && s.attributes['correlation.id'] === correlationId),
-      Boolean,
-      { message: 'the gateway exported no span with the correlation id' },
-    );
+    const { entry } = await confirmedApplication('trace-sql');
     const database = (s: Span) => s.attributes['db.system.name'] ?? s.attributes['db.system'];
     for (const [service, engine] of [
       ['rental', 'postgresql'],
@@ -102,12 +99,12 @@ describe('tracing', () => {
     ] as const) {
       await eventually(
         async () =>
-          collector.spans.some((s) => s.service === service && s.traceId === entry!.traceId && s.kind === 3 && database(s) === engine),
+          collector.spans.some((s) => s.service === service && s.traceId === entry.traceId && s.kind === 3 && database(s) === engine),
         Boolean,
         { message: `no ${engine} span of ${service} in the application's trace` },
       );
     }
-    await eventually(async () => system.app('rental').output.some((line) => line.includes(entry!.traceId)), Boolean, {
+    await eventually(async () => system.app('rental').output.some((line) => line.includes(entry.traceId)), Boolean, {
       message: "no rental log line carries the application's trace id",
     });
   });
