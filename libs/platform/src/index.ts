@@ -5,6 +5,7 @@ export * from './domain-errors';
 export * from './health/database.probe';
 export * from './health/health.module';
 export * from './health/readiness-probe';
+export * from './status-moves';
 export * from './uuid-param';
 export * from './api-docs';
 export * from './logging.module';

@@ -2,7 +2,8 @@
  * manage's view of one rental's allocation. Transitions are total functions: an event that does
  * not apply in the current status leaves it unchanged, because events may arrive late or twice.
  */
-export type AllocationStatus = 'REQUESTED' | 'ASSIGNED' | 'UNAVAILABLE' | 'CANCELLED' | 'RELEASED';
+export const ALLOCATION_STATUSES = ['REQUESTED', 'ASSIGNED', 'UNAVAILABLE', 'CANCELLED', 'RELEASED'] as const;
+export type AllocationStatus = (typeof ALLOCATION_STATUSES)[number];
 
 export function afterAssigned(status: AllocationStatus): AllocationStatus {
   // A cancel that overtook the assignment wins: assign will release the unit it just took.

@@ -1,4 +1,6 @@
 import { OutboxRow, outboxInsert } from '@app/messaging';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AllocationStatus } from './allocation';
@@ -7,7 +9,10 @@ import { RequestAllocationDto } from './request-allocation.dto';
 /** manage's hot-path SQL: statements that do in one round trip what TypeORM does in several. */
 @Injectable()
 export class AllocationsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
 
   /**
    * Records the allocation and its event in one statement (one transaction), and says when. Null
@@ -30,5 +35,28 @@ export class AllocationsRepository {
       [dto.rentalId, dto.customerId, dto.location, dto.size, dto.startDate, dto.endDate, status, ...outbox.params],
     );
     return row ?? null;
+  }
+
+  /**
+   * Applies assign's outcome in one statement, in the current transaction: locks the allocation
+   * and moves it as `moves` says for its current status (see statusMoves), with the outcome's unit
+   * or reason. False when there is no allocation for the rental.
+   */
+  async recordOutcome(
+    rentalId: string,
+    moves: Partial<Record<AllocationStatus, AllocationStatus>>,
+    fields: { unitCode?: string; reason?: string },
+  ): Promise<boolean> {
+    const rows: unknown[] = await this.txHost.tx.query(
+      `WITH current AS (SELECT rental_id, status FROM allocation WHERE rental_id = $1 FOR UPDATE),
+       moved AS (
+         UPDATE allocation SET status = $2::jsonb ->> current.status, unit_code = COALESCE($3, allocation.unit_code),
+           reason = COALESCE($4, allocation.reason), updated_at = now()
+         FROM current WHERE allocation.rental_id = current.rental_id AND $2::jsonb ? current.status
+       )
+       SELECT 1 FROM current`,
+      [rentalId, JSON.stringify(moves), fields.unitCode ?? null, fields.reason ?? null],
+    );
+    return rows.length > 0;
   }
 }

@@ -1,10 +1,10 @@
 import { AllocationCancelled, AllocationRequested } from '@app/contracts';
 import { Outbox } from '@app/messaging';
-import { Caller, ConflictError, ForbiddenError, NotFoundError } from '@app/platform';
+import { Caller, ConflictError, ForbiddenError, NotFoundError, statusMoves } from '@app/platform';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { AllocationStatus, cancel } from './allocation';
+import { ALLOCATION_STATUSES, AllocationStatus, cancel } from './allocation';
 import { Allocation } from './allocation.entity';
 import { AllocationsRepository } from './allocations.repository';
 import { RequestAllocationDto } from './request-allocation.dto';
@@ -63,11 +63,14 @@ export class AllocationsService {
   }
 
   /** Runs inside the consumer's transaction. */
-  async recordOutcome(rentalId: string, next: (status: AllocationStatus) => AllocationStatus, fields: Partial<Allocation>) {
-    const allocation = await this.lock(rentalId);
-    if (!allocation) throw new AllocationNotFoundError(`No allocation for rental ${rentalId} yet`);
-    const status = next(allocation.status);
-    if (status !== allocation.status) await this.allocations.update({ rentalId }, { ...fields, status });
+  async recordOutcome(
+    rentalId: string,
+    next: (status: AllocationStatus) => AllocationStatus,
+    fields: { unitCode?: string; reason?: string },
+  ) {
+    if (!(await this.repository.recordOutcome(rentalId, statusMoves(ALLOCATION_STATUSES, next), fields))) {
+      throw new AllocationNotFoundError(`No allocation for rental ${rentalId} yet`);
+    }
   }
 
   /**

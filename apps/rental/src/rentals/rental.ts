@@ -6,7 +6,8 @@ import type { StorageSize } from '@app/contracts';
  * Transitions are total: an event that does not apply leaves the status as it is, because
  * events may arrive late or twice.
  */
-export type RentalStatus = 'PENDING' | 'REQUESTED' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED' | 'ABANDONED';
+export const RENTAL_STATUSES = ['PENDING', 'REQUESTED', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'ABANDONED'] as const;
+export type RentalStatus = (typeof RENTAL_STATUSES)[number];
 
 export type DailyRates = Record<StorageSize, number>;
 

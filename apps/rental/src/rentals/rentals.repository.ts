@@ -1,4 +1,6 @@
 import { OutboxRow, outboxInsert } from '@app/messaging';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RentalStatus } from './rental';
@@ -6,7 +8,10 @@ import { RentalStatus } from './rental';
 /** rental's hot-path SQL: statements that do in one round trip what TypeORM does in several. */
 @Injectable()
 export class RentalsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
 
   /**
    * Moves a PENDING rental on and writes its event, in one statement (one transaction). The UPDATE
@@ -23,5 +28,29 @@ export class RentalsRepository {
       [id, status, ...outbox.params],
     );
     return row.accepted === 1;
+  }
+
+  /**
+   * Applies an outcome in one statement, in the current transaction: locks the rental, moves it as
+   * `moves` says for its current status (see statusMoves), with the outcome's unit or reason.
+   * Returns the status it had and whether it moved; null when there is no such rental.
+   */
+  async recordOutcome(
+    id: string,
+    moves: Partial<Record<RentalStatus, RentalStatus>>,
+    fields: { unitCode?: string; reason?: string },
+  ): Promise<{ previousStatus: RentalStatus; moved: boolean } | null> {
+    const [row] = await this.txHost.tx.query<{ previousStatus: RentalStatus; moved: boolean }[]>(
+      `WITH current AS (SELECT id, status FROM rental WHERE id = $1 FOR UPDATE),
+       moved AS (
+         UPDATE rental SET status = $2::jsonb ->> current.status, unit_code = COALESCE($3, rental.unit_code),
+           reason = COALESCE($4, rental.reason), updated_at = now()
+         FROM current WHERE rental.id = current.id AND $2::jsonb ? current.status
+         RETURNING rental.id
+       )
+       SELECT current.status AS "previousStatus", moved.id IS NOT NULL AS moved FROM current LEFT JOIN moved ON true`,
+      [id, JSON.stringify(moves), fields.unitCode ?? null, fields.reason ?? null],
+    );
+    return row ?? null;
   }
 }

@@ -8,6 +8,7 @@ import {
   TemporarilyUnavailableError,
   UnprocessableError,
   isUniqueViolation,
+  statusMoves,
 } from '@app/platform';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
@@ -18,7 +19,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { RentalConfig } from '../rental.config';
 import { ApplyRentalDto } from './apply-rental.dto';
 import { ManageClient } from './manage.client';
-import { DailyRates, RentalStatus, afterAccepted, isCancellable, periodProblem, priceCents } from './rental';
+import { DailyRates, RENTAL_STATUSES, RentalStatus, afterAccepted, isCancellable, periodProblem, priceCents } from './rental';
 import { Rental } from './rental.entity';
 import { RentalsRepository } from './rentals.repository';
 
@@ -134,13 +135,14 @@ export class RentalsService {
    * had the request, so the application stands; whichever of this and accept() moves the rental
    * out of PENDING (the row lock lets only one) publishes RentalRequested.
    */
-  async recordOutcome(id: string, next: (status: RentalStatus) => RentalStatus, fields: Partial<Rental>): Promise<void> {
-    const rental = await this.lock(id);
-    if (!rental) throw new RentalNotFoundError(`No rental ${id}`);
-    const status = next(rental.status);
-    if (status === rental.status) return;
-    await this.rentals.update({ id }, { ...fields, status });
-    if (rental.status === 'PENDING') await this.publishRequested(rental);
+  async recordOutcome(
+    id: string,
+    next: (status: RentalStatus) => RentalStatus,
+    fields: { unitCode?: string; reason?: string },
+  ): Promise<void> {
+    const outcome = await this.repository.recordOutcome(id, statusMoves(RENTAL_STATUSES, next), fields);
+    if (!outcome) throw new RentalNotFoundError(`No rental ${id}`);
+    if (outcome.moved && outcome.previousStatus === 'PENDING') await this.publishRequested(await this.rentals.findOneByOrFail({ id }));
   }
 
   private async accept(rental: Rental): Promise<Rental> {
