@@ -28,6 +28,18 @@ export async function activeAssignments(location: string): Promise<{ rental_id: 
   }
 }
 
+/** assign's row for each of these rentals that has one (a tombstone included). */
+export async function assignmentsOf(rentalIds: string[]): Promise<{ rental_id: string; status: string }[]> {
+  if (rentalIds.length === 0) return [];
+  const connection = await createConnection(E2E_DATABASES.assign);
+  try {
+    const [rows] = await connection.query(`SELECT rental_id, status FROM assignment WHERE rental_id IN (?)`, [rentalIds]);
+    return rows as { rental_id: string; status: string }[];
+  } finally {
+    await connection.end();
+  }
+}
+
 /** Runs one statement against an e2e PostgreSQL database (rental, manage or view). */
 export async function queryPostgres<T>(database: 'rental' | 'manage' | 'view', sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: E2E_DATABASES[database] });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { activeAssignments, countDoubleBookings, queryPostgres } from './e2e-databases';
+import { activeAssignments, assignmentsOf, countDoubleBookings, queryPostgres } from './e2e-databases';
 import { SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newLocation, percentile, request, sleep } from './harness';
 import { RentalApi } from './rental-api';
@@ -101,10 +101,25 @@ describe('fault isolation and no lost data', () => {
       (rows) => rows.every((r) => ['CANCELLED', 'RELEASED'].includes(r.status)),
       { timeoutMs: 30_000, message: 'abandoned allocations were not cancelled' },
     );
+    // manage's allocation is cancelled before assign may even have seen the request, and manage
+    // may still be reading requests that were buffered while it was frozen. Settled means: assign
+    // has a row for every allocation manage recorded, holds no unit for any of them, and the count
+    // of allocations stayed the same over the last three polls.
+    const counts: number[] = [];
     await eventually(
-      () => activeAssignments(location),
-      (rows) => rows.length === 0,
-      { timeoutMs: 30_000 },
+      async () => {
+        const allocated = await queryPostgres<{ rental_id: string }>('manage', 'SELECT rental_id FROM allocation WHERE location = $1', [
+          location,
+        ]);
+        counts.push(allocated.length);
+        return { allocated: allocated.length, atAssign: await assignmentsOf(allocated.map((a) => a.rental_id)) };
+      },
+      ({ allocated, atAssign }) =>
+        atAssign.length === allocated &&
+        atAssign.every((a) => a.status !== 'ACTIVE') &&
+        counts.length >= 3 &&
+        counts.slice(-3).every((n) => n === allocated),
+      { timeoutMs: 30_000, intervalMs: 500, message: 'assign still holds units for abandoned rentals' },
     );
     expect(await queryPostgres('rental', "SELECT id FROM rental WHERE location = $1 AND status NOT IN ('ABANDONED')", [location])).toEqual(
       [],

@@ -47,6 +47,18 @@ export class RentalConfig extends BrokerConfig {
   @Max(5)
   MANAGE_RETRIES: number = 1;
 
+  /** Most calls to manage in flight from one rental process; more wait their turn, outside MANAGE_TIMEOUT_MS. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MANAGE_CONCURRENCY: number = 16;
+
+  /** Most calls waiting for a turn; an application beyond that is answered 503 at once. */
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  MANAGE_QUEUE: number = 200;
+
   /** Consecutive failed calls to manage that open the circuit breaker. */
   @IsInt()
   @Min(1)

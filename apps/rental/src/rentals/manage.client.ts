@@ -3,12 +3,15 @@ import { CALLER_AUTHORIZATION } from '@app/platform';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
+  BulkheadPolicy,
+  BulkheadRejectedError,
   BrokenCircuitError,
   CircuitState,
   ConsecutiveBreaker,
   ConstantBackoff,
   IPolicy,
   TimeoutStrategy,
+  bulkhead,
   circuitBreaker,
   handleWhen,
   retry,
@@ -41,12 +44,20 @@ function isRetryable(error: unknown): boolean {
   return !(error instanceof BrokenCircuitError) && isManageFailure(error);
 }
 
+/** The call never started: too many were in flight and waiting already. Not manage's failure. */
+export function isTurnedAway(error: unknown): boolean {
+  return error instanceof BulkheadRejectedError;
+}
+
 const RETRY_PAUSE_MS = 50;
 
 /**
  * rental's synchronous call to manage. Every attempt has a timeout; the circuit breaker counts
  * failed attempts, so a slow or dead manage costs callers at most (retries + 1) timeouts, and once
  * the breaker opens, nothing at all. Retrying is safe because manage is idempotent by rental id.
+ * At most MANAGE_CONCURRENCY calls are in flight and MANAGE_QUEUE wait their turn, outside the
+ * timeout: under load the wait is in rental's queue, so a busy manage is not mistaken for a dead one
+ * and the circuit does not open from load alone. Beyond that, calls are turned away at once.
  */
 @Injectable()
 export class ManageClient implements OnApplicationShutdown {
@@ -59,6 +70,7 @@ export class ManageClient implements OnApplicationShutdown {
   private readonly halfOpenAfterMs: number;
   private readonly breaker;
   private readonly policy: IPolicy;
+  private readonly turns: BulkheadPolicy;
   private openedAt = 0;
 
   constructor(
@@ -91,7 +103,13 @@ export class ManageClient implements OnApplicationShutdown {
         this.set({ target: 'manage' }, breaker.state);
       },
     });
-    this.policy = wrap(retries, this.breaker, timeout(config.get('MANAGE_TIMEOUT_MS', { infer: true }), TimeoutStrategy.Aggressive));
+    this.turns = bulkhead(config.get('MANAGE_CONCURRENCY', { infer: true }), config.get('MANAGE_QUEUE', { infer: true }));
+    this.policy = wrap(
+      this.turns,
+      retries,
+      this.breaker,
+      timeout(config.get('MANAGE_TIMEOUT_MS', { infer: true }), TimeoutStrategy.Aggressive),
+    );
   }
 
   /**
@@ -101,6 +119,11 @@ export class ManageClient implements OnApplicationShutdown {
    */
   get refusesCalls(): boolean {
     return this.breaker.state === CircuitState.Open && Date.now() - this.openedAt < this.halfOpenAfterMs;
+  }
+
+  /** True while every call slot and every place in the queue is taken: a new call would be turned away. */
+  get isFull(): boolean {
+    return this.turns.executionSlots === 0 && this.turns.queueSlots === 0;
   }
 
   get retryAfterSeconds(): number {
@@ -116,16 +139,19 @@ export class ManageClient implements OnApplicationShutdown {
   }
 
   async requestAllocation(rental: Rental): Promise<void> {
+    // Read before waiting for a turn: a queued call runs in the async context of the call that
+    // freed its turn, so by then the CLS holds another request's caller and correlation id.
+    const headers = {
+      'content-type': 'application/json',
+      [CORRELATION_HEADER]: this.cls.getId(),
+      // On the applicant's behalf: manage checks the same token the gateway and rental did.
+      authorization: this.cls.get<string>(CALLER_AUTHORIZATION),
+    };
     await this.policy.execute(async ({ signal }) => {
       const response = await this.connections.request({
         path: '/allocations',
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [CORRELATION_HEADER]: this.cls.getId(),
-          // On the applicant's behalf: manage checks the same token the gateway and rental did.
-          authorization: this.cls.get<string>(CALLER_AUTHORIZATION),
-        },
+        headers,
         body: JSON.stringify({
           rentalId: rental.id,
           customerId: rental.customerId,

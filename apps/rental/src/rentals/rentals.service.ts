@@ -18,7 +18,7 @@ import { BrokenCircuitError } from 'cockatiel';
 import { createHash, randomUUID } from 'node:crypto';
 import { RentalConfig } from '../rental.config';
 import { ApplyRentalDto } from './apply-rental.dto';
-import { ManageClient } from './manage.client';
+import { ManageClient, isTurnedAway } from './manage.client';
 import { DailyRates, RENTAL_STATUSES, RentalStatus, afterAccepted, isCancellable, periodProblem, priceCents } from './rental';
 import { Rental } from './rental.entity';
 import { RentalsRepository } from './rentals.repository';
@@ -68,6 +68,7 @@ export class RentalsService {
     const problem = periodProblem(dto.startDate, dto.endDate, new Date().toISOString().slice(0, 10), this.maxDays);
     if (problem) throw new InvalidInputError(problem.field, problem.message);
     if (this.manage.refusesCalls) throw this.unavailable('manage is not answering');
+    if (this.manage.isFull) throw this.unavailable('too many applications at once');
 
     const requestHash = createHash('sha256')
       .update(JSON.stringify([dto.customerId, dto.phone, dto.location, dto.size, dto.startDate, dto.endDate]))
@@ -101,7 +102,11 @@ export class RentalsService {
       this.logger.warn(`Allocation request for rental ${rental.id} failed: ${(error as Error).message}`);
       if (await this.abandonIfPending(rental.id, (error as Error).message)) {
         throw this.unavailable(
-          error instanceof BrokenCircuitError ? 'manage is not answering' : 'the allocation request did not go through',
+          error instanceof BrokenCircuitError
+            ? 'manage is not answering'
+            : isTurnedAway(error)
+              ? 'too many applications at once'
+              : 'the allocation request did not go through',
         );
       }
       // The outcome overtook manage's late answer: the request did arrive, so the application stands.
