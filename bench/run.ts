@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Applications } from './lib/applications';
+import { backlogDrainedAfterMs } from './lib/backlog';
 import { watchBreaker } from './lib/breaker';
 import { latencyChart } from './lib/chart';
 import { LoadResult, runLoad } from './lib/load';
@@ -17,6 +18,7 @@ import { Progress } from './lib/progress';
 import { histogramBuckets, histogramDelta, scrape } from './lib/prometheus';
 import { ApplicationsResult, OverloadResult, Results, availability, isApplications, ratios, summary, targets } from './lib/report';
 import { SagaLagSampler } from './lib/saga-lag';
+import { round } from './lib/stats';
 import { assignScaleCurve } from './lib/scale-assign';
 import { viewScaleCurve } from './lib/scale-view';
 import { STATS_FLUSH_WAIT_MS, WorkPerApplication, readWorkCounters, serverCpuMs, workPerApplication } from './lib/server-work';
@@ -27,11 +29,18 @@ const progress = new Progress();
 let stopSystem: () => Promise<void> = async () => undefined;
 /** rental's BREAKER_HALF_OPEN_AFTER_MS, which the bench leaves at its default. */
 const BREAKER_HALF_OPEN_AFTER_MS = 5000;
+/** How long the bench waits for the saga's backlog to drain after each phase. */
+const DRAIN_WAIT_S = 60;
 
 async function main(): Promise<number> {
   const options = readOptions(process.argv.slice(2));
   stopOnSignals();
   const machine = await describeMachine();
+  if (!machine.quiet) {
+    progress.say(
+      `the machine is not quiet: ${Math.round(machine.busyShareAtStart * 100)}% of its CPU was busy before the bench started anything; the figures will be marked and the targets not judged`,
+    );
+  }
   const system = options.url
     ? attach({ ...options, url: options.url })
     : await startOwnSystem({ cpuProfDir: options.cpuProfDir, say: (line) => progress.say(line), onSpawned: (stop) => (stopSystem = stop) });
@@ -143,7 +152,21 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
         );
       }
       // Where the saga's backlog sits when the load stops: the slowest consumer's queue.
+      const loadStoppedAt = Date.now();
       const queuesAtEnd = system.queueDepths();
+      let backlogDrainedMs: number | null | undefined;
+      if (system.amqpUrl) {
+        progress.update(`${scenario} c${connections}: waiting up to ${DRAIN_WAIT_S} s for the saga's backlog to drain`);
+        backlogDrainedMs = await backlogDrainedAfterMs(
+          system.amqpUrl,
+          Object.keys(system.databaseApps ?? {}),
+          loadStoppedAt,
+          DRAIN_WAIT_S * 1000,
+        );
+        progress.say(
+          `${scenario} c${connections}: backlog ${backlogDrainedMs === null ? `not drained within ${DRAIN_WAIT_S} s` : `drained ${round(backlogDrainedMs / 1000, 1)} s after the load stopped`}`,
+        );
+      }
       progress.update(
         `${scenario} c${connections}: waiting up to ${options.settleSeconds} s for ${sampler.pendingCount} sampled applications to settle`,
       );
@@ -186,6 +209,7 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
             : null,
         breaker: breakerWatch,
         queuesAtEnd,
+        backlogDrainedMs,
         cpuMsPerAccepted,
         serversCpuMsPerAccepted,
         work,

@@ -1,14 +1,42 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 
 const POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 const MARIADB = 'mysql://root@127.0.0.1:3306/';
+/** Other work above this share of the CPU, before the bench starts anything, makes the machine not quiet. */
+const QUIET_BELOW = 0.15;
+const BUSY_SAMPLE_MS = 3000;
 
-/** What the figures were measured on (servers on their local ports; null when not there). The load average says how busy the machine was already. */
+/** Busy and total CPU time of all cores so far, from /proc/stat (idle and iowait are not busy). */
+function cpuTimes(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((sum, n) => sum + n, 0);
+  return { busy: total - fields[3] - fields[4], total };
+}
+
+/**
+ * The share of all cores busy over a few seconds, measured before the bench starts anything: the
+ * load average lags by minutes (an earlier run still shows in it), this sees what runs now.
+ */
+async function busyShare(): Promise<number> {
+  const before = cpuTimes();
+  await new Promise((resolve) => setTimeout(resolve, BUSY_SAMPLE_MS));
+  const after = cpuTimes();
+  return after.total === before.total ? 0 : Math.round(((after.busy - before.busy) / (after.total - before.total)) * 100) / 100;
+}
+
+/**
+ * What the figures were measured on (servers on their local ports; null when not there), and
+ * whether the machine was quiet: figures from a busy machine are marked, and no target is judged.
+ */
 export async function describeMachine() {
+  const busyShareAtStart = await busyShare();
   return {
+    busyShareAtStart,
+    quiet: busyShareAtStart < QUIET_BELOW,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),

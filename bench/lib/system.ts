@@ -66,6 +66,8 @@ export interface System {
   databaseApps?: Partial<Record<AppName, string>>;
   /** When the bench spawned the apps (ms since the epoch), where their --cpu-prof profiles begin. */
   spawnedAt?: number;
+  /** The broker's vhost of this system, to watch its queues drain; only when owned. */
+  amqpUrl?: string;
   /** Lines an app logged so far that contain `text`; undefined when the bench cannot see the app's logs. */
   countLogLines(app: AppName, text: string): number | undefined;
   /** CPU ms each app has used so far; undefined when the bench did not start the apps. */
@@ -198,6 +200,7 @@ export async function startOwnSystem(options: {
     owned: true,
     databaseApps: Object.fromEntries(APPS.filter((app) => app !== 'gateway').map((app) => [app, url(app)])),
     spawnedAt,
+    amqpUrl: BENCH_ENV.AMQP_URL,
     countLogLines: (app, text) => apps.find((a) => a.app === app)?.count(text),
     cpuMs: () => Object.fromEntries(apps.map((a) => [a.app, a.cpuMs()])),
     queueDepths: () => {
