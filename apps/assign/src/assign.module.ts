@@ -16,6 +16,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AssignConfig } from './assign.config';
 import { ASSIGN_ENTITIES, ASSIGN_MIGRATIONS } from './assign.schema';
 import { AssignmentsConsumer } from './assignments/assignments.consumer';
+import { AssignmentsRepository } from './assignments/assignments.repository';
 import { AssignmentsService } from './assignments/assignments.service';
 import { StorageUnit } from './storage-units/storage-unit.entity';
 import { StorageUnitsController } from './storage-units/storage-units.controller';
@@ -37,6 +38,6 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
   controllers: [StorageUnitsController, AssignmentsConsumer],
-  providers: [StorageUnitsService, AssignmentsService],
+  providers: [StorageUnitsService, AssignmentsService, AssignmentsRepository],
 })
 export class AssignModule {}

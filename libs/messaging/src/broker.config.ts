@@ -10,11 +10,14 @@ export class BrokerConfig extends CommonConfig {
   @Matches(/^[\w.-]{1,100}$/, { message: '$property must be an exchange name (letters, digits, . _ -)' })
   AMQP_EXCHANGE: string = 'storage-rental';
 
-  /** Unacknowledged messages one consumer holds at a time: bounds memory and in-flight work. */
+  /**
+   * Unacknowledged messages one consumer holds at a time: bounds memory and in-flight work. Above
+   * AMQP_BATCH_SIZE × AMQP_BATCHES_IN_FLIGHT, so that the next batch has arrived when one is acked.
+   */
   @IsInt()
   @Min(1)
   @Max(1000)
-  AMQP_PREFETCH: number = 20;
+  AMQP_PREFETCH: number = 60;
 
   /**
    * Messages applied in one database transaction, at most: the consumer takes what has arrived
@@ -24,6 +27,15 @@ export class BrokerConfig extends CommonConfig {
   @Min(1)
   @Max(1000)
   AMQP_BATCH_SIZE: number = 20;
+
+  /**
+   * Batches one consumer applies at once, each in its own transaction: while one waits for the
+   * database, another works. A rental's events are never in two at once.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  AMQP_BATCHES_IN_FLIGHT: number = 2;
 
   /** Deliveries of one message before it goes to the dead-letter queue. */
   @IsInt()

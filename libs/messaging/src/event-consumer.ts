@@ -13,6 +13,7 @@ import { APP_NAME } from './app-name';
 import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
 import { DuplicateMessage, Inbox } from './inbox';
+import { APPLIED_ALONE, WouldWaitForLock } from './lock-waits';
 import { batchSizes, eventsConsumed } from './messaging.metrics';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
@@ -44,7 +45,8 @@ interface Delivery {
  * retry a failure with growing delays, and dead-letter what cannot succeed. Messages that arrive
  * together are applied in one transaction (up to AMQP_BATCH_SIZE), rental by rental and each
  * rental's in delivery order; if any of them fails, the batch rolls back and each is applied
- * alone, so that only that one is retried.
+ * alone, so that only that one is retried. Up to AMQP_BATCHES_IN_FLIGHT batches run at once, and
+ * a rental's events are never in two of them: a later event waits until the earlier batch is done.
  */
 @Injectable()
 export class EventConsumer implements BeforeApplicationShutdown {
@@ -53,9 +55,12 @@ export class EventConsumer implements BeforeApplicationShutdown {
   private inFlight = 0;
   /** Where our messages come from, learnt from the latest one (the channel changes on reconnect): what we cancel to stop consuming. */
   private delivery?: { channel: Channel; consumerTag: string };
-  /** Valid messages that have arrived and wait for the next batch. */
+  /** Valid messages that have arrived and wait for a batch, in arrival order. */
   private readonly waiting: Delivery[] = [];
-  private batching = false;
+  /** The rentals whose events are in a batch being applied. */
+  private readonly rentalsInHand = new Set<string>();
+  private batchesInFlight = 0;
+  private startScheduled = false;
 
   constructor(
     @Inject(APP_NAME) app: string,
@@ -117,7 +122,13 @@ export class EventConsumer implements BeforeApplicationShutdown {
       await new Promise<void>((done) => {
         this.waiting.push({ event, channel, message, envelope: envelope as EventEnvelope, apply, correlationId, traceContext, done });
         // After this turn of the event loop: the deliveries read from the socket with this one join its batch.
-        if (!this.batching && this.waiting.length === 1) setImmediate(() => void this.applyBatches());
+        if (!this.startScheduled) {
+          this.startScheduled = true;
+          setImmediate(() => {
+            this.startScheduled = false;
+            this.startBatches();
+          });
+        }
       });
     } finally {
       span.end();
@@ -125,16 +136,38 @@ export class EventConsumer implements BeforeApplicationShutdown {
     }
   }
 
-  /** One batch at a time, so that a consumer holds one transaction; the next one fills meanwhile. */
-  private async applyBatches(): Promise<void> {
-    if (this.batching) return;
-    this.batching = true;
-    try {
-      const size = this.config.get('AMQP_BATCH_SIZE', { infer: true });
-      while (this.waiting.length > 0) await this.applyBatch(this.waiting.splice(0, size));
-    } finally {
-      this.batching = false;
+  /** Starts batches from what is waiting while fewer than AMQP_BATCHES_IN_FLIGHT run; each one done starts the next. */
+  private startBatches(): void {
+    const most = this.config.get('AMQP_BATCHES_IN_FLIGHT', { infer: true });
+    while (this.batchesInFlight < most) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) return;
+      const rentals = new Set(batch.map((d) => rentalOf(d.envelope)));
+      for (const rental of rentals) this.rentalsInHand.add(rental);
+      this.batchesInFlight += 1;
+      void this.applyBatch(batch)
+        .catch((error: unknown) => this.logger.error(`A batch could not be settled: ${String(error)}`))
+        .finally(() => {
+          for (const rental of rentals) this.rentalsInHand.delete(rental);
+          this.batchesInFlight -= 1;
+          this.startBatches();
+        });
     }
+  }
+
+  /**
+   * Up to AMQP_BATCH_SIZE waiting deliveries whose rentals no running batch holds, in arrival
+   * order. The others keep waiting in their order, so a rental's events are applied as they came.
+   */
+  private takeBatch(): Delivery[] {
+    const size = this.config.get('AMQP_BATCH_SIZE', { infer: true });
+    const batch: Delivery[] = [];
+    const kept: Delivery[] = [];
+    for (const delivery of this.waiting) {
+      (batch.length < size && !this.rentalsInHand.has(rentalOf(delivery.envelope)) ? batch : kept).push(delivery);
+    }
+    this.waiting.splice(0, this.waiting.length, ...kept);
+    return batch;
   }
 
   private async applyBatch(batch: Delivery[]): Promise<void> {
@@ -161,7 +194,11 @@ export class EventConsumer implements BeforeApplicationShutdown {
         return done;
       });
     } catch (error) {
-      this.logger.warn(`A batch of ${batch.length} messages failed (${(error as Error).message}); applying them one at a time`);
+      if (error instanceof WouldWaitForLock) {
+        this.logger.log(`A batch of ${batch.length} messages met a lock held elsewhere (${error.message}); applying them one at a time`);
+      } else {
+        this.logger.warn(`A batch of ${batch.length} messages failed (${(error as Error).message}); applying them one at a time`);
+      }
       for (const delivery of batch) await this.applyAlone(delivery);
       return;
     }
@@ -185,22 +222,29 @@ export class EventConsumer implements BeforeApplicationShutdown {
   /** A message in a transaction of its own: the way a failure is retried or dead-lettered alone. */
   private async applyAlone(delivery: Delivery): Promise<void> {
     try {
-      await this.inMessageContext(delivery, () =>
-        this.applyOnce(delivery.event, delivery.channel, delivery.message, delivery.envelope, delivery.apply),
+      await this.inMessageContext(
+        delivery,
+        () => this.applyOnce(delivery.event, delivery.channel, delivery.message, delivery.envelope, delivery.apply),
+        { alone: true },
       );
     } finally {
       delivery.done();
     }
   }
 
-  /** Runs `work` with the message's correlation id and trace, inside whatever transaction is open. */
+  /**
+   * Runs `work` with the message's correlation id and trace, inside whatever transaction is open;
+   * `alone` when that transaction is the message's own (see mayWaitForLocks).
+   */
   private inMessageContext<T>(
     delivery: Pick<Delivery, 'event' | 'message' | 'correlationId' | 'traceContext'>,
     work: () => Promise<T>,
+    { alone } = { alone: false },
   ): Promise<T> {
     return context.with(delivery.traceContext, () =>
       this.cls.run(() => {
         this.cls.set(CLS_ID, delivery.correlationId);
+        this.cls.set(APPLIED_ALONE, alone);
         this.cls.set(LOGGED_EVENT, { eventType: delivery.event.type, eventId: delivery.message.properties.messageId });
         return work();
       }),

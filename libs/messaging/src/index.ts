@@ -8,6 +8,7 @@ export * from './event-envelope.deserializer';
 export * from './handles-event.decorator';
 export * from './inbox';
 export * from './inbox-message.entity';
+export * from './lock-waits';
 export * from './messaging.metrics';
 export * from './messaging.module';
 export * from './migrations/1732400000000-create-messaging-tables';

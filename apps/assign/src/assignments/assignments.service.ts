@@ -1,29 +1,30 @@
 import { AllocationRequested, StorageAssigned, StorageReleased, StorageUnavailable } from '@app/contracts';
-import { Outbox } from '@app/messaging';
+import { Outbox, WouldWaitForLock, mayWaitForLocks } from '@app/messaging';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { StorageUnit } from '../storage-units/storage-unit.entity';
 import { release } from './assignment';
 import { Assignment } from './assignment.entity';
-
-/** The SQL twin of periodsOverlap(): an ACTIVE assignment of the unit shares a day with the period. */
-const OVERLAPPING_ASSIGNMENT = `
-  SELECT 1 FROM assignment booked
-  WHERE booked.unit_id = candidate.id AND booked.status = 'ACTIVE'
-    AND booked.start_date <= :endDate AND booked.end_date >= :startDate`;
+import { AssignmentsRepository } from './assignments.repository';
 
 /**
  * No double booking, with any number of assign processes: every writer of an ACTIVE assignment
  * first locks the unit's row, then re-checks for overlap in READ COMMITTED (set for all our
  * transactions), where it sees every assignment committed by whoever held the lock before it.
- * Candidates are locked in ascending id order, so two transactions never wait on each other in a cycle.
+ *
+ * No deadlock: a message applied in a batch never waits for a unit or assignment lock (SKIP
+ * LOCKED, NOWAIT). When it skipped a locked unit and found no other, it cannot tell "none free"
+ * from "one is being taken", so it throws WouldWaitForLock and the batch is applied one message at
+ * a time. Alone, a message locks its rental's assignment, then candidates in ascending id order:
+ * the only waits that can chain are in that one order, and a batch holding a lock never waits.
  */
 @Injectable()
 export class AssignmentsService {
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly outbox: Outbox,
+    private readonly repository: AssignmentsRepository,
   ) {}
 
   private get assignments() {
@@ -75,30 +76,26 @@ export class AssignmentsService {
   }
 
   private lockAssignment(rentalId: string): Promise<Assignment | null> {
-    return this.assignments.findOne({ where: { rentalId }, lock: { mode: 'pessimistic_write' } });
+    return this.repository.lockAssignment(rentalId, mayWaitForLocks());
   }
 
   private async takeFreeUnit(request: AllocationRequested): Promise<StorageUnit | null> {
-    const units = this.txHost.tx.getRepository(StorageUnit);
-    const where = { location: request.location, size: request.size, startDate: request.startDate, endDate: request.endDate };
+    const wait = mayWaitForLocks();
+    let skipped = false;
     let afterId = 0;
     for (;;) {
-      const candidate = await units
-        .createQueryBuilder('candidate')
-        .where('candidate.location = :location AND candidate.size = :size AND candidate.id > :afterId', { ...where, afterId })
-        .andWhere(`NOT EXISTS (${OVERLAPPING_ASSIGNMENT})`, where)
-        .orderBy('candidate.id', 'ASC')
-        .limit(1)
-        .getOne();
-      if (!candidate) return null;
+      const candidate = await this.repository.firstFreeUnitAfter(request, afterId);
+      if (!candidate) {
+        if (skipped) throw new WouldWaitForLock(`a ${request.size} unit in ${request.location} is being taken`);
+        return null;
+      }
       // The query above may have read a moment too early; under the lock, ask again.
-      await units.createQueryBuilder('candidate').setLock('pessimistic_write').where('candidate.id = :id', { id: candidate.id }).getOne();
-      const stillFree = await units
-        .createQueryBuilder('candidate')
-        .where('candidate.id = :id', { id: candidate.id })
-        .andWhere(`NOT EXISTS (${OVERLAPPING_ASSIGNMENT})`, where)
-        .getOne();
-      if (stillFree) return stillFree;
+      if (await this.repository.lockUnit(candidate.id, wait)) {
+        const stillFree = await this.repository.freeUnit(candidate.id, request);
+        if (stillFree) return stillFree;
+      } else {
+        skipped = true;
+      }
       afterId = candidate.id;
     }
   }

@@ -1,0 +1,67 @@
+import type { AllocationRequested } from '@app/contracts';
+import { WouldWaitForLock } from '@app/messaging';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { StorageUnit } from '../storage-units/storage-unit.entity';
+import { Assignment } from './assignment.entity';
+
+/** The SQL twin of periodsOverlap(): an ACTIVE assignment of the unit shares a day with the period. */
+const OVERLAPPING_ASSIGNMENT = `
+  SELECT 1 FROM assignment booked
+  WHERE booked.unit_id = candidate.id AND booked.status = 'ACTIVE'
+    AND booked.start_date <= :endDate AND booked.end_date >= :startDate`;
+
+type Wanted = Pick<AllocationRequested, 'location' | 'size' | 'startDate' | 'endDate'>;
+
+/** assign's reads and locks, in the consumer's transaction. `wait: false` never waits for a lock. */
+@Injectable()
+export class AssignmentsRepository {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  /** The rental's assignment, locked; without waiting, WouldWaitForLock when another transaction holds it. */
+  async lockAssignment(rentalId: string, wait: boolean): Promise<Assignment | null> {
+    const query = this.txHost.tx
+      .getRepository(Assignment)
+      .createQueryBuilder('assignment')
+      .where('assignment.rental_id = :rentalId', { rentalId });
+    if (wait) return query.setLock('pessimistic_write').getOne();
+    try {
+      return await query.setLock('pessimistic_write').setOnLocked('nowait').getOne();
+    } catch (error) {
+      if (isLockNotGranted(error)) throw new WouldWaitForLock(`assignment of rental ${rentalId}`);
+      throw error;
+    }
+  }
+
+  /** The free unit with the lowest id above `afterId`, read without locks: it may be taken by the time it is locked. */
+  firstFreeUnitAfter(wanted: Wanted, afterId: number): Promise<StorageUnit | null> {
+    return this.units()
+      .where('candidate.location = :location AND candidate.size = :size AND candidate.id > :afterId', { ...wanted, afterId })
+      .andWhere(`NOT EXISTS (${OVERLAPPING_ASSIGNMENT})`, wanted)
+      .orderBy('candidate.id', 'ASC')
+      .limit(1)
+      .getOne();
+  }
+
+  /** Locks the unit's row; without waiting, false when another transaction holds it (SKIP LOCKED). */
+  async lockUnit(id: number, wait: boolean): Promise<boolean> {
+    const query = this.units().setLock('pessimistic_write').where('candidate.id = :id', { id });
+    return (await (wait ? query : query.setOnLocked('skip_locked')).getOne()) !== null;
+  }
+
+  /** The unit if no ACTIVE assignment overlaps the period: asked again under the unit's lock. */
+  freeUnit(id: number, wanted: Wanted): Promise<StorageUnit | null> {
+    return this.units().where('candidate.id = :id', { id }).andWhere(`NOT EXISTS (${OVERLAPPING_ASSIGNMENT})`, wanted).getOne();
+  }
+
+  private units() {
+    return this.txHost.tx.getRepository(StorageUnit).createQueryBuilder('candidate');
+  }
+}
+
+/** MariaDB's answer to NOWAIT on a locked row (ER_LOCK_WAIT_TIMEOUT, at once). */
+function isLockNotGranted(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { errno?: number }).errno === 1205;
+}
