@@ -67,11 +67,10 @@ const ASSIGNMENT_COLUMNS = [
 ]
   .map((c) => `\`Assignment\`.\`${c}\` AS \`Assignment_${c}\``)
   .join(', ');
-const OVERLAPPING = `
-  SELECT 1 FROM assignment booked
-  WHERE booked.unit_id = \`candidate\`.\`id\` AND booked.status = 'ACTIVE'
-    AND booked.start_date <= ? AND booked.end_date >= ?`;
-const CANDIDATE = `SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`location\` = ? AND \`candidate\`.\`size\` = ? AND \`candidate\`.\`id\` > ? AND NOT EXISTS (${OVERLAPPING}) ORDER BY \`candidate\`.\`id\` ASC LIMIT 1`;
+/** As AssignmentsRepository sends them: the overlap as an anti-join (LEFT JOIN … IS NULL). */
+const FREE_UNITS = `SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` LEFT JOIN \`assignment\` \`booked\` ON booked.unit_id = candidate.id AND booked.status = 'ACTIVE'
+  AND booked.start_date <= ? AND booked.end_date >= ? WHERE booked.rental_id IS NULL`;
+const CANDIDATE = `${FREE_UNITS} AND \`candidate\`.\`location\` = ? AND \`candidate\`.\`size\` = ? AND \`candidate\`.\`id\` > ? ORDER BY \`candidate\`.\`id\` ASC LIMIT 1`;
 
 export async function assignScaleCurve(
   databaseUrl: string,
@@ -100,7 +99,7 @@ export async function assignScaleCurve(
           timings[scenario].push(await timeAssignment(db, location, SIZES[i % SIZES.length], day(from), day(to)));
         }
       }
-      const explainOf = (period: readonly [number, number]) => [location, 'M', 0, day(period[1]), day(period[0])];
+      const explainOf = (period: readonly [number, number]) => [day(period[1]), day(period[0]), location, 'M', 0];
       const [free] = await db.query<RowDataPacket[]>(`EXPLAIN ${CANDIDATE}`, explainOf(FREE_PERIOD));
       const [busy] = await db.query<RowDataPacket[]>(`EXPLAIN ${CANDIDATE}`, explainOf(BUSY_PERIOD));
       const [[analyzed]] = await db.query<RowDataPacket[]>(`ANALYZE FORMAT=JSON ${CANDIDATE}`, explainOf(BUSY_PERIOD));
@@ -164,15 +163,16 @@ async function timeAssignment(db: Connection, location: string, size: string, st
   );
   let unit: RowDataPacket | undefined;
   for (let afterId = 0; ;) {
-    const [[candidate]] = await db.query<RowDataPacket[]>(CANDIDATE, [location, size, afterId, endDate, startDate]);
+    const [[candidate]] = await db.query<RowDataPacket[]>(CANDIDATE, [endDate, startDate, location, size, afterId]);
     if (!candidate) break;
     await db.query(`SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`id\` = ? FOR UPDATE`, [
       candidate.candidate_id,
     ]);
-    const [[stillFree]] = await db.query<RowDataPacket[]>(
-      `SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`id\` = ? AND NOT EXISTS (${OVERLAPPING})`,
-      [candidate.candidate_id, endDate, startDate],
-    );
+    const [[stillFree]] = await db.query<RowDataPacket[]>(`${FREE_UNITS} AND \`candidate\`.\`id\` = ?`, [
+      endDate,
+      startDate,
+      candidate.candidate_id,
+    ]);
     if (stillFree) {
       unit = stillFree;
       break;

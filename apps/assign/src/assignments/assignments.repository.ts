@@ -7,11 +7,14 @@ import { QueryFailedError } from 'typeorm';
 import { StorageUnit } from '../storage-units/storage-unit.entity';
 import { Assignment } from './assignment.entity';
 
-/** The SQL twin of periodsOverlap(): an ACTIVE assignment of the unit shares a day with the period. */
-const OVERLAPPING_ASSIGNMENT = `
-  SELECT 1 FROM assignment booked
-  WHERE booked.unit_id = candidate.id AND booked.status = 'ACTIVE'
-    AND booked.start_date <= :endDate AND booked.end_date >= :startDate`;
+/**
+ * The SQL twin of periodsOverlap(): an ACTIVE assignment of the unit shares a day with the period.
+ * Used as an anti-join (LEFT JOIN … IS NULL), which MariaDB answers with an index lookup per
+ * candidate; as NOT EXISTS it chose to materialise every overlapping assignment of every unit
+ * first, a cost that grew with the bookings (docs/benchmarks.md).
+ */
+const OVERLAPPING_ASSIGNMENT = `booked.unit_id = candidate.id AND booked.status = 'ACTIVE'
+  AND booked.start_date <= :endDate AND booked.end_date >= :startDate`;
 
 type Wanted = Pick<AllocationRequested, 'location' | 'size' | 'startDate' | 'endDate'>;
 
@@ -37,9 +40,8 @@ export class AssignmentsRepository {
 
   /** The free unit with the lowest id above `afterId`, read without locks: it may be taken by the time it is locked. */
   firstFreeUnitAfter(wanted: Wanted, afterId: number): Promise<StorageUnit | null> {
-    return this.units()
-      .where('candidate.location = :location AND candidate.size = :size AND candidate.id > :afterId', { ...wanted, afterId })
-      .andWhere(`NOT EXISTS (${OVERLAPPING_ASSIGNMENT})`, wanted)
+    return this.freeUnits(wanted)
+      .andWhere('candidate.location = :location AND candidate.size = :size AND candidate.id > :afterId', { ...wanted, afterId })
       .orderBy('candidate.id', 'ASC')
       .limit(1)
       .getOne();
@@ -53,7 +55,12 @@ export class AssignmentsRepository {
 
   /** The unit if no ACTIVE assignment overlaps the period: asked again under the unit's lock. */
   freeUnit(id: number, wanted: Wanted): Promise<StorageUnit | null> {
-    return this.units().where('candidate.id = :id', { id }).andWhere(`NOT EXISTS (${OVERLAPPING_ASSIGNMENT})`, wanted).getOne();
+    return this.freeUnits(wanted).andWhere('candidate.id = :id', { id }).getOne();
+  }
+
+  /** Units with no ACTIVE assignment overlapping the period. */
+  private freeUnits(wanted: Wanted) {
+    return this.units().leftJoin(Assignment, 'booked', OVERLAPPING_ASSIGNMENT, wanted).where('booked.rental_id IS NULL');
   }
 
   private units() {
