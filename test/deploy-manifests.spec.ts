@@ -574,7 +574,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       expect([name, probe?.httpGet && HEALTH.has(probe.httpGet.path)]).toEqual([name, true]);
       expect([name, containerPort(container, probe.httpGet.port)]).toEqual([name, port]);
     }
-    // Liveness never depends on the database or broker; readiness does, and turns 503 on SIGTERM.
+    // Liveness never depends on the database or broker; readiness on the database, and turns 503 on SIGTERM.
     expect(HEALTH.get(probes.livenessProbe.httpGet.path)).toBe('live');
     expect(HEALTH.get(probes.readinessProbe.httpGet.path)).toBe('ready');
     const service = get(objects, 'Service', app);

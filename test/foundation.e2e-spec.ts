@@ -1,9 +1,10 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { sample } from '../bench/lib/prometheus';
 import { appEntry } from '../scripts/build-output';
 import { APPS, PORTS, SPARE_PORTS } from './e2e-env';
-import { AppProcess, TestSystem, eventually, request } from './harness';
+import { AppProcess, TestSystem, eventually, request, sleep } from './harness';
 import { RentalApi } from './rental-api';
 import { ADMIN, as } from './tokens';
 
@@ -56,37 +57,53 @@ describe('workspace foundation', () => {
   describe('when the broker stops', () => {
     afterAll(() => startBroker());
 
-    it('turns readiness 503 while it is down and 200 again once it is back, without a restart', async () => {
+    it('keeps every app ready and every application accepted while it is down, and settles them once it is back', async () => {
       const pids = APPS.map((app) => system.app(app).pid);
+      const location = await api.location();
       stopBroker();
-      for (const app of ['rental', 'manage', 'assign', 'view'] as const) {
-        await eventually(
-          () => request('GET', `${system.app(app).url}/health/ready`),
-          (a) => a.status === 503,
-          {
-            message: `${app} stayed ready without a broker`,
-          },
-        );
-        expect((await request('GET', `${system.app(app).url}/health/live`)).status).toBe(200);
+      const readiness: Record<string, number[]> = {};
+      const applications = [];
+      try {
+        for (const app of ['rental', 'manage', 'assign', 'view'] as const) {
+          // The outage is seen (health details and metrics)...
+          const health = await eventually(
+            () => request('GET', `${system.app(app).url}/health`),
+            (a) => a.body?.details?.broker?.publisher === false,
+            { message: `${app} did not notice the broker was gone` },
+          );
+          expect(health.body.details.broker).toEqual(expect.objectContaining({ publisher: false, consumer: false }));
+          const metrics = await request('GET', `${system.app(app).url}/metrics`);
+          expect([
+            sample(metrics.body, 'broker_connected', { link: 'publisher' }),
+            sample(metrics.body, 'broker_connected', { link: 'consumer' }),
+          ]).toEqual([0, 0]);
+        }
+        // ...and for longer than Kubernetes' readiness window (2 failures 5 s apart), every app
+        // stays ready while customers apply through the gateway.
+        const until = Date.now() + 12_000;
+        while (Date.now() < until) {
+          for (const app of ['rental', 'manage', 'assign', 'view'] as const) {
+            (readiness[app] ??= []).push((await request('GET', `${system.app(app).url}/health/ready`)).status);
+          }
+          applications.push(await api.apply({ location }));
+          await sleep(500);
+        }
+      } finally {
+        startBroker();
       }
-      expect((await request('GET', `${system.gateway}/health/ready`)).status).toBe(200);
+      for (const app of ['rental', 'manage', 'assign', 'view']) expect([app, [...new Set(readiness[app])]]).toEqual([app, [200]]);
+      expect(applications.filter((a) => a.status !== 201)).toEqual([]);
 
-      startBroker();
+      // Once it is back, the outboxes publish what waited and every application settles.
+      await Promise.all(applications.map((a) => api.viewWithStatus(a.body.id, 'CONFIRMED', 60_000)));
       for (const app of ['rental', 'manage', 'assign', 'view'] as const) {
         await eventually(
-          () => request('GET', `${system.app(app).url}/health/ready`),
-          (a) => a.status === 200,
-          {
-            timeoutMs: 60_000,
-            message: `${app} did not become ready after the broker came back`,
-          },
+          () => request('GET', `${system.app(app).url}/health`),
+          (a) => a.body?.details?.broker?.publisher === true && a.body?.details?.broker?.consumer === true,
+          { timeoutMs: 60_000, message: `${app} did not reconnect to the broker` },
         );
       }
       expect(APPS.map((app) => system.app(app).pid)).toEqual(pids);
-
-      const applied = await api.apply();
-      expect(applied.status).toBe(201);
-      await api.viewWithStatus(applied.body.id, 'CONFIRMED', 30_000);
     });
   });
 

@@ -43,6 +43,16 @@ export class MessagingMetrics implements OnModuleInit {
         this.set(await outbox().catch(() => Number.NaN));
       },
     });
+    const broker = this.broker;
+    new Gauge({
+      name: 'broker_connected',
+      help: 'Whether the link to the broker is up (1) or down (0), by link: publisher or consumer',
+      labelNames: ['link'],
+      collect() {
+        this.set({ link: 'publisher' }, broker.isPublisherConnected() ? 1 : 0);
+        this.set({ link: 'consumer' }, broker.isConsumerConnected() ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'dead_letter_queue_depth',
       help: "Messages in this app's dead-letter queue",

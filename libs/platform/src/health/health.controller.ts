@@ -17,7 +17,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: our own dependencies are reachable and we are not shutting down (Terminus answers 503 then). */
+  /** Readiness: our database is reachable and we are not shutting down (Terminus answers 503 then); other probes only report. */
   @Get(['', 'ready'])
   @HealthCheck()
   ready() {

@@ -1,6 +1,6 @@
 import { HealthIndicatorResult } from '@nestjs/terminus';
 
-/** One thing an app needs before it can serve traffic: its database, its broker. */
+/** One thing /health reports: what an app needs to serve traffic (its database) is down when missing; the rest (broker, circuit) reports its state and stays up. */
 export interface ReadinessProbe {
   check(): Promise<HealthIndicatorResult>;
 }
