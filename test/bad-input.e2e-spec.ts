@@ -248,7 +248,7 @@ describe('bad input, through the gateway', () => {
       ['malformed JSON', () => ({ raw: '{"customerId":' }), json, 400, /not valid JSON/],
       ['a trailing comma', () => ({ raw: '{"customerId":"a",}' }), json, 400, /not valid JSON/],
       ['single-quoted JSON', () => ({ raw: "{'customerId':'a'}" }), json, 400, /not valid JSON/],
-      ['an empty body', () => ({ raw: '' }), json, 400, /empty/],
+      ['an empty body', () => ({ raw: '' }), json, 400, /phone/],
       ['a JSON array of an application', () => ({ raw: JSON.stringify([application()]) }), json, 400, /phone/],
       ['an empty JSON array', () => ({ raw: '[]' }), json, 400, /phone/],
       ['a JSON string', () => ({ raw: '"customerId"' }), json, 400, /phone/],
@@ -290,6 +290,28 @@ describe('bad input, through the gateway', () => {
       const reply = await send('POST', '/rentals', body(), headers);
       expectClientError(reply, status);
       expect(messagesOf(reply.body)).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
+    });
+  });
+
+  describe('a request without a body but with content-type: application/json (as axios and Angular send) is taken as bodiless', () => {
+    const json = { 'content-type': 'application/json' };
+
+    it('cancels a rental', async () => {
+      const applied = await apply();
+      expect(applied.status).toBe(201);
+      const reply = await send('DELETE', `/rentals/${applied.body.id}`, { raw: '' }, json);
+      expect({ status: reply.status, body: reply.body }).toMatchObject({ status: 200, body: { status: 'CANCELLED' } });
+    });
+
+    // fetch sends no body with a GET; a DELETE carries an empty one (content-length: 0).
+    it.each([
+      ['GET', `/rentals/${UNKNOWN_ID}`, 404],
+      ['DELETE', `/rentals/${UNKNOWN_ID}`, 404],
+      ['GET', `/rental-views/${UNKNOWN_ID}`, 404],
+    ])('%s %s answers %i, as without the header', async (method, path, status) => {
+      const reply = await send(method, path, method === 'GET' ? undefined : { raw: '' }, json);
+      expectClientError(reply, status);
+      expect(messagesOf(reply.body)).toEqual(expect.arrayContaining([expect.stringContaining(UNKNOWN_ID)]));
     });
   });
 
