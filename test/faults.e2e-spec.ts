@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { activeAssignments, assignmentsOf, countDoubleBookings, queryPostgres } from './e2e-databases';
 import { SPARE_PORTS } from './e2e-env';
-import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newLocation, percentile, request, sleep } from './harness';
+import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newCustomer, newLocation, percentile, request, sleep } from './harness';
+import { requestHash } from '../apps/rental/src/rentals/rental';
 import { RentalApi } from './rental-api';
 import { ADMIN, as } from './tokens';
 
@@ -40,7 +41,11 @@ describe('fault isolation and no lost data', () => {
     for (const a of applied) await api.viewWithStatus(a.body.id, 'CONFIRMED');
   });
 
-  it('answers 503 fast while manage is down, opens the breaker, and recovers by itself', async () => {
+  it('answers 503 fast while manage is down, opens the breaker, replays what it took before, and recovers by itself', async () => {
+    const keptKey = randomUUID();
+    const keptApplication = { customerId: newCustomer(), location: newLocation() };
+    const kept = await api.apply(keptApplication, { 'idempotency-key': keptKey });
+    expect(kept.status).toBe(201);
     await system.app('manage').stop();
     const answers: { answer: Awaited<ReturnType<RentalApi['apply']>>; ms: number }[] = [];
     for (let i = 0; i < 8; i++) {
@@ -56,6 +61,9 @@ describe('fault isolation and no lost data', () => {
     expect(health.body.details.manageCircuit.state).toBe('open');
     // With the circuit open, rental answers without calling manage or touching its database.
     expect(answers.at(-1)!.ms).toBeLessThan(50);
+    // A retry of an application taken before the outage gets its rental, not the outage's 503.
+    const replay = await api.apply(keptApplication, { 'idempotency-key': keptKey });
+    expect([replay.status, replay.body.id]).toEqual([201, kept.body.id]);
 
     await system.restart('manage');
     const recovered = await eventually(
@@ -164,6 +172,40 @@ describe('fault isolation and no lost data', () => {
       as('crashed'),
     );
     expect(late.status).toBe(409);
+  });
+
+  it('replays an application whose start date midnight has made past, instead of refusing it', async () => {
+    // As if it had been taken yesterday for yesterday: the same body again must get that rental.
+    const application = {
+      customerId: newCustomer(),
+      phone: '+49 30 1234567',
+      location: newLocation(),
+      size: 'M' as const,
+      startDate: dayFromToday(-1),
+      endDate: dayFromToday(-1),
+    };
+    const key = randomUUID();
+    const id = randomUUID();
+    await queryPostgres(
+      'rental',
+      `INSERT INTO rental (id, customer_id, phone, location, size, start_date, end_date, cost_cents, currency, status, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, 250, 'EUR', 'REQUESTED', $7, $8)`,
+      [
+        id,
+        application.customerId,
+        application.phone,
+        application.location,
+        application.size,
+        application.startDate,
+        key,
+        requestHash(application),
+      ],
+    );
+    const replay = await api.apply(application, { 'idempotency-key': key });
+    expect([replay.status, replay.body.id]).toEqual([201, id]);
+    // Without the key it is a new application, and the past start date is refused.
+    const fresh = await api.apply(application);
+    expect(fresh.status).toBe(400);
   });
 
   it('keeps an application whose outcome arrives before manage’s answer, and tells the read model', async () => {

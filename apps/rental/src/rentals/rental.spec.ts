@@ -1,4 +1,13 @@
-import { afterAccepted, afterAssigned, afterUnavailable, daysInPeriod, isCancellable, periodProblem, priceCents } from './rental';
+import {
+  afterAccepted,
+  afterAssigned,
+  afterUnavailable,
+  daysInPeriod,
+  isCancellable,
+  periodProblem,
+  priceCents,
+  requestHash,
+} from './rental';
 
 const rates = { S: 150, M: 250, L: 400, XL: 600 };
 
@@ -55,5 +64,28 @@ describe('rental status', () => {
       'REQUESTED',
       'CONFIRMED',
     ]);
+  });
+});
+
+describe('requestHash', () => {
+  const application = {
+    customerId: 'alice',
+    phone: '+49 30 1',
+    location: 'berlin',
+    size: 'M' as const,
+    startDate: '2030-01-01',
+    endDate: '2030-01-05',
+  };
+
+  it('is the same for the same application, whatever else the object carries', () => {
+    expect(requestHash({ ...application, ...{ note: 'ignored' } })).toBe(requestHash(application));
+  });
+
+  it.each(['customerId', 'phone', 'location', 'startDate', 'endDate'] as const)('changes with %s', (field) => {
+    expect(requestHash({ ...application, [field]: `${application[field]}x` })).not.toBe(requestHash(application));
+  });
+
+  it('changes with the size', () => {
+    expect(requestHash({ ...application, size: 'L' })).not.toBe(requestHash(application));
   });
 });

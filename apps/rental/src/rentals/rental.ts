@@ -1,4 +1,5 @@
 import type { StorageSize } from '@app/contracts';
+import { createHash } from 'node:crypto';
 
 /**
  * PENDING: saved, manage not yet asked. REQUESTED: manage accepted, the customer got 201.
@@ -29,6 +30,21 @@ export function periodProblem(startDate: string, endDate: string, today: string,
   if (daysInPeriod(startDate, endDate) > maxDays)
     return { field: 'endDate', message: `endDate makes the rental longer than ${maxDays} days, the most a rental may last` };
   return undefined;
+}
+
+/** What tells a replay from a different request under the same Idempotency-Key: the application's fields. */
+export function requestHash(application: {
+  customerId: string;
+  phone: string;
+  location: string;
+  size: StorageSize;
+  startDate: string;
+  endDate: string;
+}): string {
+  const { customerId, phone, location, size, startDate, endDate } = application;
+  return createHash('sha256')
+    .update(JSON.stringify([customerId, phone, location, size, startDate, endDate]))
+    .digest('hex');
 }
 
 export function afterAccepted(status: RentalStatus): RentalStatus {

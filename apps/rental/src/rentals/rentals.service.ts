@@ -15,11 +15,11 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { BrokenCircuitError } from 'cockatiel';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { RentalConfig } from '../rental.config';
 import { ApplyRentalDto } from './apply-rental.dto';
 import { ManageClient, isTurnedAway } from './manage.client';
-import { DailyRates, RENTAL_STATUSES, RentalStatus, afterAccepted, isCancellable, periodProblem, priceCents } from './rental';
+import { DailyRates, RENTAL_STATUSES, RentalStatus, afterAccepted, isCancellable, periodProblem, priceCents, requestHash } from './rental';
 import { Rental } from './rental.entity';
 import { RentalsRepository } from './rentals.repository';
 
@@ -65,16 +65,15 @@ export class RentalsService {
     const customerId = caller.customerScope(application.customerId);
     if (!customerId) throw new InvalidInputError('customerId', 'customerId is required when an admin applies for a customer');
     const dto = { ...application, customerId };
+    // A retry of an application taken before gets the stored rental, whatever holds new ones back
+    // now: an open circuit, or a start date that midnight has made past.
+    const hash = requestHash(dto);
+    const earlier = idempotencyKey ? await this.rentals.findOneBy({ customerId, idempotencyKey }) : null;
+    if (earlier) return this.replay(earlier, hash);
     const problem = periodProblem(dto.startDate, dto.endDate, new Date().toISOString().slice(0, 10), this.maxDays);
     if (problem) throw new InvalidInputError(problem.field, problem.message);
     if (this.manage.refusesCalls) throw this.unavailable('manage is not answering');
     if (this.manage.isFull) throw this.unavailable('too many applications at once');
-
-    const requestHash = createHash('sha256')
-      .update(JSON.stringify([dto.customerId, dto.phone, dto.location, dto.size, dto.startDate, dto.endDate]))
-      .digest('hex');
-    const earlier = idempotencyKey ? await this.rentals.findOneBy({ customerId, idempotencyKey }) : null;
-    if (earlier) return this.replay(earlier, requestHash);
 
     const rental = this.rentals.create({
       id: randomUUID(),
@@ -85,7 +84,7 @@ export class RentalsService {
       unitCode: null,
       reason: null,
       idempotencyKey: idempotencyKey ?? null,
-      requestHash,
+      requestHash: hash,
     });
     try {
       await this.rentals.insert(rental);
@@ -93,7 +92,7 @@ export class RentalsService {
       // A concurrent request with the same key got there first.
       if (!idempotencyKey || !isUniqueViolation(error)) throw error;
       const winner = await this.rentals.findOneByOrFail({ customerId, idempotencyKey });
-      return this.replay(winner, requestHash);
+      return this.replay(winner, hash);
     }
 
     try {
