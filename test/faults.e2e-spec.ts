@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { activeAssignments, assignmentsOf, countDoubleBookings, queryPostgres } from './e2e-databases';
 import { SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newCustomer, newLocation, percentile, request, sleep } from './harness';
@@ -17,12 +18,15 @@ function insertPendingRental(id: string, customerId: string, location: string, d
   );
 }
 
+/** Short enough to see the breaker half-open and a PENDING rental abandoned within a test. */
+const SYSTEM_ENV = { BREAKER_HALF_OPEN_AFTER_MS: '1000', ABANDON_PENDING_AFTER_MS: '2500' };
+
 describe('fault isolation and no lost data', () => {
   let system: TestSystem;
   let api: RentalApi;
 
   beforeAll(async () => {
-    system = await TestSystem.start({ env: { BREAKER_HALF_OPEN_AFTER_MS: '1000', ABANDON_PENDING_AFTER_MS: '2500' } });
+    system = await TestSystem.start({ env: SYSTEM_ENV });
     api = new RentalApi(system.gateway);
   });
 
@@ -172,6 +176,33 @@ describe('fault isolation and no lost data', () => {
       as('crashed'),
     );
     expect(late.status).toBe(409);
+  });
+
+  it('abandons a PENDING rental by the database’s clock, so a rental process whose clock runs ahead abandons nothing early', async () => {
+    await system.restart('rental', {
+      ...SYSTEM_ENV,
+      NODE_OPTIONS: `--require ${join(__dirname, 'clock-ahead.cjs')}`,
+      CLOCK_AHEAD_MS: '600000',
+    });
+    try {
+      const rentalId = randomUUID();
+      await insertPendingRental(rentalId, 'fresh', newLocation(), dayFromToday(3));
+      await eventually(
+        () => api.rental(rentalId),
+        (a) => a.body.status === 'ABANDONED',
+        { timeoutMs: 15_000 },
+      );
+      // Abandoned once ABANDON_PENDING_AFTER_MS (2.5 s) had passed by the database's clock, not at
+      // the first sweep, when the app's clock already said ten minutes.
+      const [{ pendingMs }] = await queryPostgres<{ pendingMs: number }>(
+        'rental',
+        'SELECT extract(epoch FROM updated_at - created_at) * 1000 AS "pendingMs" FROM rental WHERE id = $1',
+        [rentalId],
+      );
+      expect(Number(pendingMs)).toBeGreaterThanOrEqual(2500);
+    } finally {
+      await system.restart('rental', SYSTEM_ENV);
+    }
   });
 
   it('replays an application whose start date midnight has made past, instead of refusing it', async () => {

@@ -1,9 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
 import { RentalConfig } from '../rental.config';
-import { Rental } from './rental.entity';
+import { RentalsRepository } from './rentals.repository';
 import { RentalsService } from './rentals.service';
 
 const BATCH = 100;
@@ -21,7 +19,7 @@ export class PendingRentalsSweeper implements OnApplicationBootstrap, OnApplicat
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @InjectRepository(Rental) private readonly rentals: Repository<Rental>,
+    private readonly repository: RentalsRepository,
     private readonly service: RentalsService,
     config: ConfigService<RentalConfig, true>,
   ) {
@@ -37,9 +35,7 @@ export class PendingRentalsSweeper implements OnApplicationBootstrap, OnApplicat
   }
 
   async sweep(): Promise<void> {
-    const stale = await this.rentals
-      .find({ where: { status: 'PENDING', createdAt: LessThan(new Date(Date.now() - this.ageMs)) }, take: BATCH })
-      .catch(() => []); // the database may be away; the next sweep tries again
+    const stale = await this.repository.stalePending(this.ageMs, BATCH).catch(() => []); // the database may be away; the next sweep tries again
     for (const rental of stale) {
       const abandoned = await this.service
         .abandonIfPending(rental.id, 'the application was interrupted before manage answered')

@@ -53,4 +53,17 @@ export class RentalsRepository {
     );
     return row ?? null;
   }
+
+  /**
+   * Rentals PENDING for longer than `ageMs`, oldest first, by the database's clock alone: the
+   * rows' created_at is its time, and an app's clock that runs ahead would abandon fresh ones.
+   */
+  stalePending(ageMs: number, limit: number): Promise<{ id: string; createdAt: Date }[]> {
+    return this.dataSource.query(
+      `SELECT id, created_at AS "createdAt" FROM rental
+       WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1::double precision / 1000)
+       ORDER BY created_at LIMIT $2`,
+      [ageMs, limit],
+    );
+  }
 }
