@@ -2,7 +2,7 @@
  * Creates each app's database if it is missing, then runs that app's migrations.
  * Usage: npm run db:setup   (reads the same environment variables as the apps)
  */
-import { databaseOptions, validateConfig } from '@app/platform';
+import { databaseOptions, migrateUnderLock, validateConfig } from '@app/platform';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
@@ -72,12 +72,11 @@ async function main() {
     const created = await createDatabaseIfMissing(database.url);
     const dataSource = new DataSource({
       ...(databaseOptions(database.url, database.entities, database.migrations) as DataSourceOptions),
-      migrationsRun: false,
       logging: ['error'],
     });
     await dataSource.initialize();
     try {
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      const applied = await migrateUnderLock(dataSource);
       console.log(`${step}: database ${created ? 'created' : 'present'}, ${applied.length} migration(s) applied`);
     } finally {
       await dataSource.destroy();

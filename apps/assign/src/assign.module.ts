@@ -4,6 +4,7 @@ import {
   AuthConfig,
   AuthModule,
   databaseOptions,
+  migratedDataSource,
   DatabaseProbe,
   HealthModule,
   LoggingModule,
@@ -29,6 +30,7 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
       inject: [ConfigService],
       useFactory: (config: ConfigService<AssignConfig, true>) =>
         databaseOptions(config.get('ASSIGN_DATABASE_URL', { infer: true }), ASSIGN_ENTITIES, ASSIGN_MIGRATIONS),
+      dataSourceFactory: migratedDataSource,
     }),
     TypeOrmModule.forFeature([StorageUnit]),
     LoggingModule.forRoot('assign'),

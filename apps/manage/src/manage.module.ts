@@ -4,6 +4,7 @@ import {
   AuthConfig,
   AuthModule,
   databaseOptions,
+  migratedDataSource,
   DatabaseProbe,
   HealthModule,
   LoggingModule,
@@ -27,6 +28,7 @@ import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
       inject: [ConfigService],
       useFactory: (config: ConfigService<ManageConfig, true>) =>
         databaseOptions(config.get('MANAGE_DATABASE_URL', { infer: true }), MANAGE_ENTITIES, MANAGE_MIGRATIONS),
+      dataSourceFactory: migratedDataSource,
     }),
     LoggingModule.forRoot('manage'),
     CorrelationModule.forRoot([transactionalPlugin()]),

@@ -4,6 +4,7 @@ import {
   AuthConfig,
   AuthModule,
   databaseOptions,
+  migratedDataSource,
   DatabaseProbe,
   HealthModule,
   LoggingModule,
@@ -31,6 +32,7 @@ import { RentalsService } from './rentals/rentals.service';
       inject: [ConfigService],
       useFactory: (config: ConfigService<RentalConfig, true>) =>
         databaseOptions(config.get('RENTAL_DATABASE_URL', { infer: true }), RENTAL_ENTITIES, RENTAL_MIGRATIONS),
+      dataSourceFactory: migratedDataSource,
     }),
     LoggingModule.forRoot('rental'),
     CorrelationModule.forRoot([transactionalPlugin()]),

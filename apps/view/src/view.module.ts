@@ -4,6 +4,7 @@ import {
   AuthConfig,
   AuthModule,
   databaseOptions,
+  migratedDataSource,
   DatabaseProbe,
   HealthModule,
   LoggingModule,
@@ -30,6 +31,7 @@ import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
       inject: [ConfigService],
       useFactory: (config: ConfigService<ViewConfig, true>) =>
         databaseOptions(config.get('VIEW_DATABASE_URL', { infer: true }), VIEW_ENTITIES, VIEW_MIGRATIONS),
+      dataSourceFactory: migratedDataSource,
     }),
     TypeOrmModule.forFeature([Notification]),
     LoggingModule.forRoot('view'),

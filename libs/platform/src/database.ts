@@ -2,7 +2,7 @@ import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
-import { AdvancedConsoleLogger, DataSource, MixedList, QueryFailedError, QueryRunner } from 'typeorm';
+import { AdvancedConsoleLogger, DataSource, DataSourceOptions, MixedList, QueryFailedError, QueryRunner } from 'typeorm';
 
 type EntityList = MixedList<string | Function>; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
 
@@ -27,7 +27,8 @@ export function databaseOptions(url: string, entities: EntityList, migrations: E
   const common = {
     entities,
     migrations,
-    migrationsRun: true,
+    // Run by migratedDataSource() instead, under a lock: TypeORM's own run takes none.
+    migrationsRun: false,
     synchronize: false,
     logger: new CountingLogger(['error', 'warn']),
   };
@@ -36,6 +37,48 @@ export function databaseOptions(url: string, entities: EntityList, migrations: E
     return { ...common, type: 'mariadb', url: url.replace(/^mariadb:/, 'mysql:'), timezone: 'Z', extra: { connectionLimit: 20 } };
   }
   return { ...common, type: 'postgres', url, extra: { max: 20 } };
+}
+
+/** The name of the database lock that lets one process at a time migrate a database. */
+const MIGRATION_LOCK = 'storage-rental-migrations';
+/** How long MariaDB waits for it; PostgreSQL's advisory lock waits as long as it takes. */
+const MIGRATION_LOCK_WAIT_S = 600;
+
+/**
+ * Applies the pending migrations while holding a database lock (pg_advisory_lock, MariaDB
+ * GET_LOCK), so that processes starting together on one database take turns: the first migrates,
+ * the others then find nothing left to do. Without it, two would both create the same tables and
+ * one would crash. Returns the migrations this call applied.
+ */
+export async function migrateUnderLock(dataSource: DataSource) {
+  const postgres = dataSource.options.type === 'postgres';
+  // Both locks belong to a session: taken and released on one connection of our own.
+  const session = dataSource.createQueryRunner();
+  await session.connect();
+  try {
+    const [{ locked }] = await session.query(
+      postgres
+        ? 'SELECT pg_advisory_lock(hashtext($1)) IS NOT NULL AS locked'
+        : `SELECT GET_LOCK(?, ${MIGRATION_LOCK_WAIT_S}) = 1 AS locked`,
+      [MIGRATION_LOCK],
+    );
+    // MariaDB answers 0 after the wait, and NULL (not "forever") to a negative one.
+    if (!locked) throw new Error(`Another process held the migration lock for over ${MIGRATION_LOCK_WAIT_S} s`);
+    try {
+      return await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await session.query(postgres ? 'SELECT pg_advisory_unlock(hashtext($1))' : 'SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    await session.release();
+  }
+}
+
+/** For TypeOrmModule's dataSourceFactory: the app's DataSource, connected and migrated under the lock. */
+export async function migratedDataSource(options?: DataSourceOptions): Promise<DataSource> {
+  const dataSource = await new DataSource(options!).initialize();
+  await migrateUnderLock(dataSource);
+  return dataSource;
 }
 
 /** A unique or primary key refused the row: how we detect a duplicate without check-then-act. */
