@@ -1,16 +1,11 @@
+import { AllocationRequested, StorageUnavailable } from '@app/contracts';
 import { ChannelModel, ConfirmChannel, connect } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { queryPostgres } from './e2e-databases';
 import { E2E_DATABASES, E2E_ENV, SPARE_PORTS } from './e2e-env';
+import { publishEvent } from './events';
 import { FaultProxy } from './fault-proxy';
 import { AppProcess, TestSystem, dayFromToday, eventually } from './harness';
-
-const EXCHANGE = 'storage-rental';
-
-function envelope(type: string, payload: object) {
-  const id = randomUUID();
-  return { id, type, version: 1, occurredAt: new Date().toISOString(), correlationId: `consumers-${id}`, payload };
-}
 
 /**
  * Two consumers on one queue, each applying batches in one transaction: they must never wait for
@@ -29,7 +24,8 @@ describe('two view consumers on one queue', () => {
   beforeAll(async () => {
     // Every statement takes a few ms more, so that the two consumers' batches overlap for sure.
     slowDatabase = await new FaultProxy(SPARE_PORTS[1], { host: '127.0.0.1', port: 5432 }, undefined, 10).start();
-    env = { VIEW_DATABASE_URL: E2E_DATABASES.view.replace(':5432/', `:${SPARE_PORTS[1]}/`) };
+    // A prefetch of one batch (20), so that each consumer's first batch is one run of the pattern below.
+    env = { VIEW_DATABASE_URL: E2E_DATABASES.view.replace(':5432/', `:${SPARE_PORTS[1]}/`), AMQP_PREFETCH: '20', AMQP_BATCH_SIZE: '20' };
     system = await TestSystem.start({ apps: ['view'], env });
     second = await new AppProcess('view', SPARE_PORTS[2], { ...env, VIEW_PORT: String(SPARE_PORTS[2]) }).start().waitReady();
     broker = await connect(E2E_ENV.AMQP_URL);
@@ -46,8 +42,14 @@ describe('two view consumers on one queue', () => {
   // trials make it near certain that, were rows locked in delivery order, one would deadlock.
   it.each([1, 2, 3])('apply crossing batches of the same rentals without a deadlock, every event once (trial %i)', async () => {
     const requested = (rentalId: string) =>
-      envelope('AllocationRequested', { rentalId, location: 'x', size: 'S', startDate: dayFromToday(10), endDate: dayFromToday(12) });
-    const unavailable = (rentalId: string) => envelope('StorageUnavailable', { rentalId, reason: 'none free' });
+      publishEvent(channel, AllocationRequested, {
+        rentalId,
+        location: 'x',
+        size: 'S',
+        startDate: dayFromToday(10),
+        endDate: dayFromToday(12),
+      });
+    const unavailable = (rentalId: string) => publishEvent(channel, StorageUnavailable, { rentalId, reason: 'none free' });
     // While both consumers are stopped: in each round, one prefetch's worth (20) of x-then-y events,
     // then 20 of y-then-x events for the same rentals. The consumers, started together, each take
     // one such run as their first batch: the same rentals in opposite orders.
@@ -56,18 +58,13 @@ describe('two view consumers on one queue', () => {
     for (let round = 0; round < 5; round++) {
       const batch = Array.from({ length: 10 }, () => [randomUUID(), randomUUID()] as [string, string]);
       pairs.push(...batch);
-      const messages = [
-        ...batch.flatMap(([x, y]) => [requested(x), requested(y)]),
-        ...batch.flatMap(([x, y]) => [unavailable(y), unavailable(x)]),
-      ];
-      for (const body of messages) {
-        const key = body.type === 'AllocationRequested' ? 'allocation.requested.v1' : 'storage.unavailable.v1';
-        channel.publish(EXCHANGE, key, Buffer.from(JSON.stringify(body)), {
-          persistent: true,
-          contentType: 'application/json',
-          messageId: body.id,
-          type: body.type,
-        });
+      for (const [x, y] of batch) {
+        requested(x);
+        requested(y);
+      }
+      for (const [x, y] of batch) {
+        unavailable(y);
+        unavailable(x);
       }
     }
     await channel.waitForConfirms();

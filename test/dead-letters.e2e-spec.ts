@@ -2,6 +2,7 @@ import { ChannelModel, ConfirmChannel, MessagePropertyHeaders, Options, connect 
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { E2E_ENV } from './e2e-env';
+import { EXCHANGE, envelope } from './events';
 import { sample, sumOf } from '../bench/lib/prometheus';
 import { TestSystem, dayFromToday, eventually, newCustomer, newLocation, request } from './harness';
 import { RentalApi } from './rental-api';
@@ -9,7 +10,6 @@ import { ADMIN } from './tokens';
 
 /** Few, fast attempts, so that a failing handler reaches the dead-letter queue within a second. */
 const ENV = { AMQP_MAX_ATTEMPTS: '2', AMQP_RETRY_DELAY_MS: '100' };
-const EXCHANGE = 'storage-rental';
 
 interface Letter {
   messageId?: string;
@@ -35,10 +35,6 @@ function deadLetters(...args: string[]): Promise<CommandResult> {
       },
     );
   });
-}
-
-function envelope(type: string, version: number, payload: object, id = randomUUID()) {
-  return { id, type, version, occurredAt: new Date().toISOString(), correlationId: `dead-letters-${id}`, payload };
 }
 
 function escape(text: string): string {
