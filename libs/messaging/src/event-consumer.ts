@@ -14,7 +14,7 @@ import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
 import { DuplicateMessage, Inbox } from './inbox';
 import { APPLIED_ALONE, WouldWaitForLock } from './lock-waits';
-import { batchSizes, eventsConsumed } from './messaging.metrics';
+import { batchSizes, eventsConsumed, eventsInHand } from './messaging.metrics';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { queuesOf } from './queues';
@@ -92,6 +92,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
   async consume(event: EventType, channel: Channel, message: ConsumeMessage, data: unknown, apply: () => Promise<void>): Promise<void> {
     this.delivery = { channel, consumerTag: message.fields.consumerTag };
     this.inFlight += 1;
+    eventsInHand.inc();
     const envelope = data as Partial<EventEnvelope>;
     const correlationId = correlationIdFrom(envelope?.correlationId ?? message.properties.headers?.[CORRELATION_HEADER]);
     // The publisher's trace continues here (a no-op unless tracing is on).
@@ -133,6 +134,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
     } finally {
       span.end();
       this.inFlight -= 1;
+      eventsInHand.dec();
     }
   }
 

@@ -24,6 +24,11 @@ export const batchSizes = new Histogram({
   buckets: [1, 2, 5, 10, 20, 50, 100],
 });
 
+export const eventsInHand = new Gauge({
+  name: 'events_in_hand',
+  help: 'Deliveries the consumer holds, waiting for a batch or being applied (AMQP_PREFETCH at most)',
+});
+
 /** The gauges that are read at scrape time: how much waits to be published, and how much is dead. */
 @Injectable()
 export class MessagingMetrics implements OnModuleInit {
