@@ -9,6 +9,7 @@ import { OutboxMessage } from './outbox-message.entity';
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 const PURGE_EVERY_MS = 60 * 1000;
+const PURGE_BATCH_SIZE = 1000;
 const MAX_BACKOFF_MS = 5000;
 /** The final flush on shutdown stops after this many full batches; the rest waits for the next relay. */
 const FINAL_FLUSH_BATCHES = 20;
@@ -28,7 +29,8 @@ export class OutboxRelay implements OnApplicationBootstrap {
   private loop?: Promise<void>;
   private wakeRequested = false;
   private wakeUp: () => void = () => undefined;
-  private lastPurge = 0;
+  private purgeTimer?: NodeJS.Timeout;
+  private purging?: Promise<void>;
   /**
    * READ COMMITTED: on MariaDB the default REPEATABLE READ would gap-lock the end of the
    * unpublished range, where every new outbox row goes, until the broker confirms.
@@ -48,6 +50,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     this.running = true;
     this.loop = this.run();
+    this.schedulePurge(0);
   }
 
   /**
@@ -56,8 +59,9 @@ export class OutboxRelay implements OnApplicationBootstrap {
    */
   async stop(): Promise<void> {
     this.running = false;
+    clearTimeout(this.purgeTimer);
     this.wake();
-    await this.loop;
+    await Promise.all([this.loop, this.purging]);
     for (let batches = 0; batches < FINAL_FLUSH_BATCHES && this.broker.isPublisherConnected(); batches++) {
       const published = await this.publishBatch().catch((error: unknown) => {
         this.logger.warn(`Final flush failed: ${String(error)}`);
@@ -100,7 +104,11 @@ export class OutboxRelay implements OnApplicationBootstrap {
       for (const message of batch) eventsPublished.inc({ type: message.type });
       return batch.length;
     };
-    return this.isolation ? this.dataSource.transaction(this.isolation, publish) : this.dataSource.transaction(publish);
+    return this.transaction(publish);
+  }
+
+  private transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.isolation ? this.dataSource.transaction(this.isolation, work) : this.dataSource.transaction(work);
   }
 
   private async run(): Promise<void> {
@@ -109,10 +117,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
       try {
         const published = await this.publishBatch();
         failures = 0;
-        if (published < this.batchSize) {
-          await this.purgeOld();
-          await this.idle(this.pollMs);
-        }
+        if (published < this.batchSize) await this.idle(this.pollMs);
       } catch (error) {
         failures += 1;
         if (failures === 1 || failures % 20 === 0) {
@@ -140,11 +145,39 @@ export class OutboxRelay implements OnApplicationBootstrap {
     });
   }
 
-  /** Published rows are kept a day for inspection, then deleted. */
+  /** The purge has a loop of its own: however long it takes, publishing goes on. */
+  private schedulePurge(delayMs: number): void {
+    this.purgeTimer = setTimeout(() => {
+      this.purging = this.purgeOld()
+        .catch((error: unknown) => this.logger.warn(`Could not purge the published outbox rows, will try again: ${String(error)}`))
+        .finally(() => {
+          this.purging = undefined;
+          if (this.running) this.schedulePurge(PURGE_EVERY_MS);
+        });
+    }, delayMs);
+  }
+
+  /**
+   * Published rows are kept a day for inspection, then deleted a batch at a time by primary key,
+   * each batch in a short READ COMMITTED transaction: one ranged DELETE at MariaDB's REPEATABLE
+   * READ would gap-lock the head of the `outbox_message_unpublished` index, where every new row
+   * goes, and stall every transaction that writes an event until it is done.
+   */
   private async purgeOld(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastPurge < PURGE_EVERY_MS) return;
-    this.lastPurge = now;
-    await this.dataSource.getRepository(OutboxMessage).delete({ publishedAt: LessThan(new Date(now - RETENTION_MS)) });
+    const cutoff = new Date(Date.now() - RETENTION_MS);
+    const purgeBatch = async (manager: EntityManager): Promise<number> => {
+      const old = await manager.getRepository(OutboxMessage).find({
+        select: { position: true },
+        where: { publishedAt: LessThan(cutoff) },
+        order: { position: 'ASC' },
+        take: PURGE_BATCH_SIZE,
+      });
+      if (old.length > 0) await manager.delete(OutboxMessage, { position: In(old.map((m) => m.position)) });
+      return old.length;
+    };
+    let purged: number;
+    do {
+      purged = await this.transaction(purgeBatch);
+    } while (purged === PURGE_BATCH_SIZE && this.running);
   }
 }
