@@ -28,9 +28,17 @@ export class AppProcess {
       env: { ...process.env, ...E2E_ENV, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const collect = (chunk: Buffer) => this.output.push(...chunk.toString().split('\n').filter(Boolean));
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
+    // A chunk may end in the middle of a line: keep the rest until its end arrives.
+    const collect = () => {
+      let partial = '';
+      return (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop()!;
+        this.output.push(...lines.filter(Boolean));
+      };
+    };
+    child.stdout?.on('data', collect());
+    child.stderr?.on('data', collect());
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     this.child = child;
     return this;
