@@ -8,7 +8,7 @@
  * lost: `list` takes the messages unacknowledged and puts every one back; `redrive` acknowledges a
  * dead copy only once the broker has confirmed the copy in `<app>.events`.
  */
-import { BrokerConfig, queuesOf } from '@app/messaging';
+import { ATTEMPT_HEADER, BrokerConfig, DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, queuesOf } from '@app/messaging';
 import { InvalidConfigError, validateConfig } from '@app/platform';
 import { ChannelModel, ConfirmChannel, GetMessage, connect } from 'amqplib';
 import { existsSync } from 'node:fs';
@@ -16,9 +16,6 @@ import { existsSync } from 'node:fs';
 const APPS = ['rental', 'manage', 'assign', 'view'];
 const USAGE = 'usage: dead-letters list <app> | dead-letters redrive <app> [--id <messageId>]; <app> is one of ' + APPS.join('|');
 /** EventConsumer's attempt counter: removed on re-drive, so the message gets a fresh set of attempts. */
-const ATTEMPT_HEADER = 'x-attempt';
-const REASON_HEADER = 'x-dead-letter-reason';
-const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
 const CONNECT_TIMEOUT_MS = 5000;
 const CONFIRM_TIMEOUT_MS = 10_000;
 
@@ -108,7 +105,7 @@ function describeDeadLetter(message: GetMessage, app: string): DeadLetter {
   const deaths = (Array.isArray(headers['x-death']) ? headers['x-death'] : []) as XDeath[];
   // The newest rejection by our events queue is the one that put it here (x-death is newest first).
   const death = deaths.find((d) => d.queue === queuesOf(app).events && d.reason === 'rejected') ?? deaths[0];
-  const ours = typeof headers[REASON_HEADER] === 'string';
+  const ours = typeof headers[DEAD_LETTER_REASON_HEADER] === 'string';
 
   let type = typeof message.properties.type === 'string' ? message.properties.type : '(unknown)';
   if (typeof envelope?.type === 'string') type = `${envelope.type}(v${String(envelope.version)})`;
@@ -118,7 +115,7 @@ function describeDeadLetter(message: GetMessage, app: string): DeadLetter {
     id: String(message.properties.messageId ?? (typeof envelope?.id === 'string' ? envelope.id : '(no id)')),
     type,
     routingKey: String(headers[ORIGINAL_ROUTING_KEY_HEADER] ?? death?.['routing-keys']?.[0] ?? message.fields.routingKey),
-    reason: ours ? String(headers[REASON_HEADER]) : death ? brokerReason(death, app) : '(no reason recorded)',
+    reason: ours ? String(headers[DEAD_LETTER_REASON_HEADER]) : death ? brokerReason(death, app) : '(no reason recorded)',
     // Our copies carry the attempt that failed last; the broker's, how often it dead-lettered it.
     count: ours ? Number(headers[ATTEMPT_HEADER] ?? 1) : Number(death?.count ?? 1),
   };

@@ -1,13 +1,13 @@
 /**
  * Operator commands, run against the same services the apps use (same environment variables):
  *
- *   npm run ops -- queues                              each app's events, retry and dead-letter queue depth
+ *   npm run ops -- queues                              each app's events, retry and dead-letter queues: depth and consumers
  *   npm run ops -- story <rentalId | correlationId>    one rental's whole story, app by app
  *   npm run ops -- dead-letters list <app>             (see README, "Dead letters")
  *   npm run ops -- dead-letters redrive <app> [--id <messageId>]
  */
 import { SUBSCRIPTIONS } from '@app/contracts';
-import { BrokerConfig, queuesOf } from '@app/messaging';
+import { BrokerConfig, queuesOf, retryQueuesOf } from '@app/messaging';
 import { InvalidConfigError, validateConfig } from '@app/platform';
 import { connect } from 'amqplib';
 import { createConnection } from 'mysql2/promise';
@@ -23,15 +23,20 @@ const USAGE = 'usage: ops queues | ops story <rentalId|correlationId> | ops dead
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function queues(): Promise<void> {
-  const { AMQP_URL } = validateConfig(BrokerConfig)(process.env);
-  const connection = await connect(AMQP_URL);
+  const config = validateConfig(BrokerConfig)(process.env);
+  const retry = { firstDelayMs: config.AMQP_RETRY_DELAY_MS, maxAttempts: config.AMQP_MAX_ATTEMPTS };
+  const connection = await connect(config.AMQP_URL);
   try {
-    const channel = await connection.createChannel();
-    console.log(`${'queue'.padEnd(16)} ${'messages'.padStart(8)} ${'consumers'.padStart(9)}`);
+    console.log(`${'queue'.padEnd(24)} ${'messages'.padStart(8)} ${'consumers'.padStart(9)}`);
     for (const app of Object.keys(SUBSCRIPTIONS)) {
-      for (const queue of Object.values(queuesOf(app))) {
-        const { messageCount, consumerCount } = await channel.checkQueue(queue);
-        console.log(`${queue.padEnd(16)} ${String(messageCount).padStart(8)} ${String(consumerCount).padStart(9)}`);
+      const { events, dead } = queuesOf(app);
+      for (const queue of [events, ...retryQueuesOf(app, retry).map((r) => r.queue), dead]) {
+        // A queue that does not exist closes the channel it was checked on: one channel per check.
+        const channel = await connection.createChannel();
+        const found = await channel.checkQueue(queue).catch(() => undefined);
+        const [messages, consumers] = found ? [found.messageCount, found.consumerCount] : ['missing', ''];
+        console.log(`${queue.padEnd(24)} ${String(messages).padStart(8)} ${String(consumers).padStart(9)}`);
+        if (found) await channel.close();
       }
     }
   } finally {

@@ -2,6 +2,7 @@ import { ChannelModel, ConfirmChannel, MessagePropertyHeaders, Options, connect 
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { ATTEMPT_HEADER, DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, retryQueuesOf } from '../libs/messaging/src/queues';
 import { E2E_DATABASES, E2E_ENV } from './e2e-env';
 import { EXCHANGE, envelope } from './events';
 import { sample } from '../bench/lib/prometheus';
@@ -79,6 +80,18 @@ describe('poison messages, retries and dead letters', () => {
     return letters;
   }
 
+  /** What peek finds, or nothing while the queue does not exist (a check that finds none closes its channel). */
+  async function peekIfAny(queue: string): Promise<Letter[]> {
+    const probe = await broker.createChannel();
+    probe.on('error', () => undefined);
+    const exists = await probe.checkQueue(queue).then(
+      () => true,
+      () => false,
+    );
+    if (exists) await probe.close();
+    return exists ? peek(queue) : [];
+  }
+
   function linesOf(app: 'manage' | 'view', ...texts: string[]): string[] {
     return system.app(app).output.filter((line) => texts.every((text) => line.includes(text)));
   }
@@ -122,15 +135,15 @@ describe('poison messages, retries and dead letters', () => {
       // Valid JSON of a known type: our consumer copied it, naming the field at fault.
       expect(byId(invalid.id).headers).toEqual(
         expect.objectContaining({
-          'x-dead-letter-reason': 'invalid StorageAssigned: rentalId must be a UUID',
-          'x-original-routing-key': 'storage.assigned.v1',
+          [DEAD_LETTER_REASON_HEADER]: 'invalid StorageAssigned: rentalId must be a UUID',
+          [ORIGINAL_ROUTING_KEY_HEADER]: 'storage.assigned.v1',
         }),
       );
-      expect(byId(invalid.id).headers['x-attempt']).toBeUndefined();
+      expect(byId(invalid.id).headers[ATTEMPT_HEADER]).toBeUndefined();
 
       // No handler for it (not JSON, or v9): Nest rejected it and the queue dead-lettered it, once.
       for (const id of [notJson, unknownVersion.id]) {
-        expect(byId(id).headers['x-dead-letter-reason']).toBeUndefined();
+        expect(byId(id).headers[DEAD_LETTER_REASON_HEADER]).toBeUndefined();
         expect(byId(id).headers['x-death']).toEqual([
           expect.objectContaining({ reason: 'rejected', queue: `${app}.events`, count: 1, 'routing-keys': ['storage.assigned.v1'] }),
         ]);
@@ -184,7 +197,7 @@ describe('poison messages, retries and dead letters', () => {
       const letter = await eventually(async () => (await peek('manage.dead')).find((l) => l.messageId === assigned.id), Boolean, {
         message: 'the failing message did not reach manage.dead',
       });
-      expect(letter!.headers).toEqual(expect.objectContaining({ 'x-dead-letter-reason': reason, 'x-attempt': 2 }));
+      expect(letter!.headers).toEqual(expect.objectContaining({ [DEAD_LETTER_REASON_HEADER]: reason, [ATTEMPT_HEADER]: 2 }));
       expect(JSON.parse(letter!.body)).toEqual(assigned);
       // Two attempts, as configured: one retry, then the dead-letter queue.
       expect(linesOf('manage', assigned.id, 'failed (attempt 1 of 2), retry in 100 ms')).toHaveLength(1);
@@ -211,7 +224,7 @@ describe('poison messages, retries and dead letters', () => {
       expect(linesOf('manage', assigned.id, 'failed (attempt 1 of 2), retry in 100 ms')).toHaveLength(2);
       const again = (await peek('manage.dead')).filter((l) => l.messageId === assigned.id);
       expect(again).toHaveLength(1);
-      expect(again[0].headers).toEqual(expect.objectContaining({ 'x-dead-letter-reason': reason, 'x-attempt': 2 }));
+      expect(again[0].headers).toEqual(expect.objectContaining({ [DEAD_LETTER_REASON_HEADER]: reason, [ATTEMPT_HEADER]: 2 }));
 
       // Now give manage what it was missing, and re-drive.
       const created = await request(
@@ -390,6 +403,72 @@ describe('poison messages, retries and dead letters', () => {
     expect(linesOf('manage', 'A batch of 3 messages failed')).toHaveLength(1);
     // The held rental's and the batch's two cancellations, each applied once.
     expect((await manageCounts()).applied - before.applied).toBe(3);
+  });
+
+  it('brings a short retry back while a long one still waits: one retry queue per delay', async () => {
+    // 500 ms, doubling over nine attempts: the eighth failure waits the longest, a minute.
+    const retry = { firstDelayMs: 500, maxAttempts: 9 };
+    await system.restart('manage', {
+      ...ENV,
+      AMQP_RETRY_DELAY_MS: String(retry.firstDelayMs),
+      AMQP_MAX_ATTEMPTS: String(retry.maxAttempts),
+    });
+    // manage has no allocation for either rental, so its handler fails them on every attempt.
+    const long = envelope('StorageAssigned', 1, { rentalId: randomUUID(), unitCode: 'X-1' });
+    const short = envelope('StorageAssigned', 1, { rentalId: randomUUID(), unitCode: 'X-2' });
+    try {
+      await publish('storage.assigned.v1', long, { headers: { [ATTEMPT_HEADER]: 8 } });
+      await eventually(
+        async () => linesOf('manage', long.id, 'failed (attempt 8 of 9), retry in 60000 ms'),
+        (lines) => lines.length === 1,
+      );
+      await publish('storage.assigned.v1', short);
+      // Back from its half second and failed again, long before the first one's minute is up.
+      await eventually(
+        async () => linesOf('manage', short.id, 'failed (attempt 2 of 9), retry in 1000 ms'),
+        (lines) => lines.length === 1,
+        { timeoutMs: 20_000, message: 'the short retry waited behind the long one' },
+      );
+      expect(linesOf('manage', long.id, 'attempt 9')).toEqual([]);
+    } finally {
+      // Neither message is needed any more: empty the queues they wait in, and give manage back its settings.
+      await system.app('manage').stop();
+      for (const { queue } of retryQueuesOf('manage', retry)) await channel.purgeQueue(queue);
+      await system.restart('manage', ENV);
+    }
+  });
+
+  it('loses no retry when its queue and the dead-letter queue were deleted and /metrics was scraped, and keeps publishing', async () => {
+    // Once manage has published an event, its topology is declared: nothing declares the queues
+    // again behind our back (as a manage still starting would).
+    await api.viewWithStatus((await api.apply()).body.id, 'CONFIRMED');
+    // ENV: 100 ms for the first retry, two attempts.
+    const retryQueue = retryQueuesOf('manage', { firstDelayMs: 100, maxAttempts: 2 })[0].queue;
+    await channel.deleteQueue(retryQueue);
+    await channel.deleteQueue('manage.dead');
+    // A scrape checks the dead-letter queue's depth: it finds none, and must not break publishing.
+    // prom-client writes NaN as Nan.
+    expect(await manageMetrics()).toMatch(/^dead_letter_queue_depth{app="manage"} Nan$/m);
+
+    // manage has no allocation for this rental: its handler fails, and the message is moved for a retry.
+    const failing = envelope('StorageAssigned', 1, { rentalId: randomUUID(), unitCode: 'X-3' });
+    await publish('storage.assigned.v1', failing);
+    await eventually(
+      async () => (await peekIfAny('manage.dead')).filter((l) => l.messageId === failing.id).length,
+      (n) => n === 1,
+      { message: 'the failing message was lost instead of retried and dead-lettered' },
+    );
+    // The move that found no queue came back and the original stayed, so the first attempt ran
+    // again; its move then found the queue declared anew, and the second attempt dead-lettered it.
+    expect(
+      linesOf('manage', `The broker returned message ${failing.id}: queue ${retryQueue} does not exist; declaring the topology again`),
+    ).toHaveLength(1);
+    expect(linesOf('manage', failing.id, 'failed (attempt 1 of 2)')).toHaveLength(2);
+    expect(linesOf('manage', 'Dead-lettered message', failing.id)).toHaveLength(1);
+
+    // manage still publishes: an application goes all the way.
+    const applied = await api.apply();
+    await api.viewWithStatus(applied.body.id, 'CONFIRMED');
   });
 
   it('refuses an unknown app and an unreachable broker with one clear line and a non-zero exit', async () => {

@@ -1,12 +1,13 @@
 import { SUBSCRIPTIONS } from '@app/contracts';
 import { CORRELATION_HEADER } from '@app/correlation';
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
-import type { ConfirmChannel, Options } from 'amqplib';
+import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { Observable } from 'rxjs';
+import { APP_NAME } from './app-name';
 import { BrokerConfig } from './broker.config';
-import { eventsQueueArguments, queuesOf, retryQueueArguments } from './queues';
+import { eventsQueueArguments, queuesOf, RetrySettings, retryQueueArguments, retryQueuesOf } from './queues';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 
@@ -21,8 +22,14 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   private connection?: AmqpConnectionManager;
   private channel?: ChannelWrapper;
   private consumerStatus = 'disconnected';
+  private shuttingDown = false;
+  /** Ids of messages the broker returned as unroutable, until their publish learns of it. */
+  private readonly returned = new Set<string>();
 
-  constructor(private readonly config: ConfigService<BrokerConfig, true>) {}
+  constructor(
+    private readonly config: ConfigService<BrokerConfig, true>,
+    @Inject(APP_NAME) private readonly app: string,
+  ) {}
 
   onModuleInit(): void {
     const connection = connect([this.config.get('AMQP_URL', { infer: true })], {
@@ -34,12 +41,35 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     this.channel = connection.createChannel({
       name: 'publisher',
       confirm: true,
-      setup: (channel: ConfirmChannel) => this.declareTopology(channel),
+      setup: (channel: ConfirmChannel) => {
+        this.watch(channel);
+        return this.declareTopology(channel);
+      },
     });
     this.connection = connection;
   }
 
+  /**
+   * amqp-connection-manager replaces a channel only when the connection comes back, so a channel
+   * the broker closed for an error (a publish to an exchange someone deleted, say) would leave us
+   * unable to publish over a healthy connection: reconnect at once instead. A message the broker
+   * returns (mandatory, no queue for it) is remembered, so that its publish fails.
+   */
+  private watch(channel: ConfirmChannel): void {
+    let failure: Error | undefined;
+    channel.on('error', (error: Error) => (failure = error));
+    channel.on('close', () => {
+      if (!failure || this.shuttingDown) return;
+      this.logger.warn(`The broker closed the publisher channel (${failure.message}); reconnecting`);
+      this.connection?.reconnect();
+    });
+    channel.on('return', (message: Message) => {
+      if (message.properties.messageId) this.returned.add(message.properties.messageId);
+    });
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
     await this.channel?.close();
     await this.connection?.close();
   }
@@ -57,7 +87,10 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     return this.consumerStatus === 'connected' || this.consumerStatus === 'unblocked';
   }
 
-  /** Resolves once the broker confirmed the message is stored. */
+  /**
+   * Resolves once the broker confirmed the message is in a queue: a message no queue is bound for
+   * is returned (mandatory), and this throws, so that the relay keeps its outbox row.
+   */
   async publish(
     routingKey: string,
     body: string,
@@ -65,23 +98,67 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   ): Promise<void> {
     await this.requireChannel().publish(this.config.get('AMQP_EXCHANGE', { infer: true }), routingKey, Buffer.from(body), {
       persistent: true,
+      mandatory: true,
       contentType: 'application/json',
       messageId: meta.messageId,
       type: meta.type,
       headers: { [CORRELATION_HEADER]: meta.correlationId, ...(meta.traceparent ? { traceparent: meta.traceparent } : {}) },
       timeout: PUBLISH_TIMEOUT_MS,
     });
+    this.failIfReturned(meta.messageId, `no queue is bound for ${routingKey}`);
   }
 
-  /** Puts a message straight into one of our queues (retry, dead letters), confirmed. */
-  async sendToQueue(queue: string, content: Buffer, options: Options.Publish): Promise<void> {
-    await this.requireChannel().sendToQueue(queue, content, { ...options, persistent: true, timeout: PUBLISH_TIMEOUT_MS });
+  /**
+   * Puts a message straight into one of our queues (retry, dead letters), confirmed; throws if the
+   * queue does not exist, so that the caller keeps the original.
+   */
+  async sendToQueue(queue: string, content: Buffer, options: Options.Publish & { messageId: string }): Promise<void> {
+    await this.requireChannel().sendToQueue(queue, content, { ...options, persistent: true, mandatory: true, timeout: PUBLISH_TIMEOUT_MS });
+    this.failIfReturned(options.messageId, `queue ${queue} does not exist`);
   }
 
-  /** Messages waiting in one of our queues, or undefined while the broker is away. */
+  /**
+   * Messages waiting in one of our queues, or undefined while the broker is away or the queue is
+   * missing. Each check has a channel of its own: the broker closes the channel of a check that
+   * finds no queue, and the publisher's must stay open.
+   */
   async queueDepth(queue: string): Promise<number | undefined> {
-    if (!this.isPublisherConnected()) return undefined;
-    return (await this.requireChannel().checkQueue(queue)).messageCount;
+    const connection = this.isPublisherConnected() ? this.connection?.connection : undefined;
+    if (!connection) return undefined;
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } catch {
+      return undefined;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * The broker returns a message before it confirms it, so by now we know. A returned message
+   * means a queue of ours is missing (deleted by hand, or a policy): declare the topology again,
+   * so that the caller's next try finds it.
+   */
+  private failIfReturned(messageId: string, why: string): void {
+    if (!this.returned.delete(messageId)) return;
+    this.logger.warn(`The broker returned message ${messageId}: ${why}; declaring the topology again`);
+    void this.redeclareTopology();
+    throw new Error(`The broker returned message ${messageId}: ${why}`);
+  }
+
+  private async redeclareTopology(): Promise<void> {
+    const channel = await this.connection?.connection?.createConfirmChannel().catch(() => undefined);
+    if (!channel) return;
+    channel.on('error', () => undefined);
+    try {
+      await this.declareTopology(channel);
+    } catch (error) {
+      this.logger.warn(`Could not declare the topology again: ${(error as Error).message}`);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
   }
 
   private requireChannel(): ChannelWrapper {
@@ -90,8 +167,9 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * The exchange, and every subscriber's queues and bindings (not only ours): see SUBSCRIPTIONS.
-   * Nest's server declares our events queue too, with the same arguments.
+   * The exchange, every subscriber's events and dead-letter queues and bindings (not only ours: see
+   * SUBSCRIPTIONS), and our own retry queues, one per delay our settings use. Nest's server
+   * declares our events queue too, with the same arguments.
    */
   private async declareTopology(channel: ConfirmChannel): Promise<void> {
     const exchange = this.config.get('AMQP_EXCHANGE', { infer: true });
@@ -99,9 +177,18 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     for (const [app, events] of Object.entries(SUBSCRIPTIONS)) {
       const queues = queuesOf(app);
       await channel.assertQueue(queues.dead, { durable: true });
-      await channel.assertQueue(queues.retry, { durable: true, arguments: retryQueueArguments(app) });
       await channel.assertQueue(queues.events, { durable: true, arguments: eventsQueueArguments(app) });
       for (const event of events) await channel.bindQueue(queues.events, exchange, event.routingKey);
     }
+    for (const { queue, delayMs } of retryQueuesOf(this.app, this.retrySettings())) {
+      await channel.assertQueue(queue, { durable: true, arguments: retryQueueArguments(this.app, delayMs) });
+    }
+  }
+
+  retrySettings(): RetrySettings {
+    return {
+      firstDelayMs: this.config.get('AMQP_RETRY_DELAY_MS', { infer: true }),
+      maxAttempts: this.config.get('AMQP_MAX_ATTEMPTS', { infer: true }),
+    };
   }
 }

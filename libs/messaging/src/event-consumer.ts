@@ -8,6 +8,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CLS_ID, ClsService } from 'nestjs-cls';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_NAME } from './app-name';
 import { BrokerConnection } from './broker-connection';
@@ -17,13 +18,9 @@ import { APPLIED_ALONE, WouldWaitForLock } from './lock-waits';
 import { batchSizes, eventsConsumed, eventsInHand } from './messaging.metrics';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
-import { queuesOf } from './queues';
+import { ATTEMPT_HEADER, DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, queuesOf, retryDelayMs, retryQueueOf } from './queues';
 
-const ATTEMPT_HEADER = 'x-attempt';
-/** A retried message comes back with the retry queue's routing key; this keeps the one it was published with. */
-const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
 const REQUEUE_PAUSE_MS = 1000;
-const MAX_RETRY_DELAY_MS = 60_000;
 const IN_FLIGHT_POLL_MS = 20;
 const tracer = trace.getTracer('storage-rental-messaging');
 
@@ -63,7 +60,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
   private startScheduled = false;
 
   constructor(
-    @Inject(APP_NAME) app: string,
+    @Inject(APP_NAME) private readonly app: string,
     private readonly cls: ClsService,
     private readonly outbox: Outbox,
     private readonly inbox: Inbox,
@@ -288,18 +285,15 @@ export class EventConsumer implements BeforeApplicationShutdown {
       return this.deadLetter(event, channel, message, `${event.type} failed ${attempt} times, last: ${error.message}`);
     }
     eventsConsumed.inc({ type: event.type, outcome: 'retried' });
-    const delay = Math.min(MAX_RETRY_DELAY_MS, this.config.get('AMQP_RETRY_DELAY_MS', { infer: true }) * 2 ** (attempt - 1));
+    const delay = retryDelayMs(attempt, this.broker.retrySettings());
     const nextAttempt = counts ? attempt + 1 : attempt;
     this.logger.warn(
       `${event.type} ${message.properties.messageId} failed (attempt ${attempt} of ${maxAttempts}${counts ? '' : ', not counted: the database is unreachable'}), retry in ${delay} ms: ${error.message}`,
     );
-    await this.moveTo(
-      channel,
-      message,
-      this.queues.retry,
-      { [ATTEMPT_HEADER]: nextAttempt, [ORIGINAL_ROUTING_KEY_HEADER]: originalRoutingKey(message) },
-      String(delay),
-    );
+    await this.moveTo(channel, message, retryQueueOf(this.app, delay), {
+      [ATTEMPT_HEADER]: nextAttempt,
+      [ORIGINAL_ROUTING_KEY_HEADER]: originalRoutingKey(message),
+    });
   }
 
   private async databaseReachable(): Promise<boolean> {
@@ -324,7 +318,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
     this.logger.error(`Dead-lettered message ${message.properties.messageId ?? '(no id)'}: ${reason}`);
     eventsConsumed.inc({ type: event.type, outcome: 'dead_lettered' });
     await this.moveTo(channel, message, this.queues.dead, {
-      'x-dead-letter-reason': reason.slice(0, 1000),
+      [DEAD_LETTER_REASON_HEADER]: reason.slice(0, 1000),
       [ORIGINAL_ROUTING_KEY_HEADER]: originalRoutingKey(message),
     });
   }
@@ -333,12 +327,13 @@ export class EventConsumer implements BeforeApplicationShutdown {
    * Copies the message to another of our queues (confirmed) and only then acks the original: a
    * crash between the two leaves a duplicate, which the inbox absorbs, never a loss.
    */
-  private async moveTo(channel: Channel, message: ConsumeMessage, queue: string, headers: Record<string, unknown>, expiration?: string) {
+  private async moveTo(channel: Channel, message: ConsumeMessage, queue: string, headers: Record<string, unknown>) {
     try {
       await this.broker.sendToQueue(queue, message.content, {
         ...message.properties,
+        // A hand-published message may have no id: the copy gets one, to be told apart (and re-driven).
+        messageId: (message.properties.messageId as string | undefined) ?? randomUUID(),
         headers: { ...message.properties.headers, ...headers },
-        ...(expiration ? { expiration } : {}),
       });
     } catch (error) {
       this.logger.warn(`Could not move message to ${queue}, returning it to the queue: ${(error as Error).message}`);

@@ -1,9 +1,20 @@
+/** On a message moved for a retry: the attempt it comes back for (the first delivery is attempt 1). */
+export const ATTEMPT_HEADER = 'x-attempt';
+/** A retried message comes back with the retry queue's routing key; this keeps the one it was published with. */
+export const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
+/** On a dead letter our consumer moved: why it cannot be applied. */
+export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
+
+/** The longest a message waits before its next attempt. */
+const MAX_RETRY_DELAY_MS = 60_000;
+
 /**
- * Each app has three durable queues: `events` bound to the exchange, `retry` where failed
- * messages wait out their backoff (then return to `events`), and `dead` for what cannot succeed.
+ * Each app has durable queues of its own: `events` bound to the exchange, `dead` for what cannot
+ * succeed, and one retry queue per delay step (retryQueuesOf), where failed messages wait out
+ * their backoff before they return to `events`.
  */
 export function queuesOf(app: string) {
-  return { events: `${app}.events`, retry: `${app}.retry`, dead: `${app}.dead` };
+  return { events: `${app}.events`, dead: `${app}.dead` };
 }
 
 /** Arguments of the events queue: anything rejected there goes to the app's dead-letter queue. */
@@ -11,7 +22,37 @@ export function eventsQueueArguments(app: string) {
   return { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queuesOf(app).dead };
 }
 
-/** Arguments of the retry queue: a message whose delay expires goes back to the events queue. */
-export function retryQueueArguments(app: string) {
-  return { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queuesOf(app).events };
+/** How an app retries: AMQP_RETRY_DELAY_MS and AMQP_MAX_ATTEMPTS. */
+export interface RetrySettings {
+  firstDelayMs: number;
+  maxAttempts: number;
+}
+
+/**
+ * The wait after a failed attempt: the first delay, doubled with each attempt, at most a minute.
+ * An attempt past the last (a message from a run with more attempts) waits as long as the last.
+ */
+export function retryDelayMs(attempt: number, { firstDelayMs, maxAttempts }: RetrySettings): number {
+  return Math.min(MAX_RETRY_DELAY_MS, firstDelayMs * 2 ** (Math.min(Math.max(attempt, 1), maxAttempts) - 1));
+}
+
+/**
+ * One retry queue per delay, its delay a queue TTL: RabbitMQ expires messages only at the head of a
+ * queue, so in one shared queue a short wait would sit behind a long one. The name carries the
+ * delay, so a change of settings declares new queues instead of clashing with the old arguments.
+ */
+export function retryQueueOf(app: string, delayMs: number): string {
+  return `${app}.retry.${delayMs}ms`;
+}
+
+/** Every retry queue the app's settings can send to, shortest delay first. */
+export function retryQueuesOf(app: string, settings: RetrySettings): { queue: string; delayMs: number }[] {
+  const delays = new Set<number>();
+  for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) delays.add(retryDelayMs(attempt, settings));
+  return [...delays].map((delayMs) => ({ queue: retryQueueOf(app, delayMs), delayMs }));
+}
+
+/** Arguments of a retry queue: its messages expire after its delay and go back to the events queue. */
+export function retryQueueArguments(app: string, delayMs: number) {
+  return { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queuesOf(app).events, 'x-message-ttl': delayMs };
 }

@@ -1,0 +1,33 @@
+import { retryDelayMs, retryQueueArguments, retryQueueOf, retryQueuesOf } from './queues';
+
+describe('retry queues', () => {
+  const settings = { firstDelayMs: 500, maxAttempts: 9 };
+
+  it('doubles the wait with each attempt, up to a minute', () => {
+    expect([1, 2, 3, 7, 8].map((attempt) => retryDelayMs(attempt, settings))).toEqual([500, 1000, 2000, 32_000, 60_000]);
+  });
+
+  it('waits as long as the last attempt for an attempt past the last, so that its queue exists', () => {
+    expect(retryDelayMs(40, { firstDelayMs: 200, maxAttempts: 5 })).toBe(3200);
+    expect(retryDelayMs(0, settings)).toBe(500);
+  });
+
+  it('declares one queue per distinct delay, each expiring into the events queue', () => {
+    expect(retryQueuesOf('manage', settings).map((r) => r.queue)).toEqual([
+      'manage.retry.500ms',
+      'manage.retry.1000ms',
+      'manage.retry.2000ms',
+      'manage.retry.4000ms',
+      'manage.retry.8000ms',
+      'manage.retry.16000ms',
+      'manage.retry.32000ms',
+      'manage.retry.60000ms',
+    ]);
+    expect(retryQueueOf('view', 800)).toBe('view.retry.800ms');
+    expect(retryQueueArguments('view', 800)).toEqual({
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': 'view.events',
+      'x-message-ttl': 800,
+    });
+  });
+});
