@@ -1,3 +1,5 @@
+import { IDEMPOTENCY_KEY_HEADER } from '@app/contracts';
+import { CORRELATION_HEADER } from '@app/correlation';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import {
@@ -52,7 +54,7 @@ export async function registerEdgeSecurity(app: NestFastifyApplication, config: 
   if (config.CORS_ORIGINS) {
     app.enableCors({
       origin: config.CORS_ORIGINS.split(','),
-      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-correlation-id'],
+      allowedHeaders: ['authorization', 'content-type', IDEMPOTENCY_KEY_HEADER, CORRELATION_HEADER],
       exposedHeaders: ['x-correlation-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
       maxAge: 600,
     });

@@ -4,3 +4,4 @@ export * from './events';
 export * from './plain-text';
 export * from './storage-size';
 export * from './subscriptions';
+export * from './http-headers';

@@ -27,24 +27,42 @@ export async function createHttpApp(
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: trustProxyHops }),
     { bufferLogs: true, bodyParser: false },
   );
+  const draining = closeConnectionsWhileDraining(app);
   if (parseBodies) acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
   recordHttpMetrics(app.getHttpAdapter().getInstance(), name);
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new DomainErrorFilter());
-  closeOnSignals(app, config.SHUTDOWN_DRAIN_MS + config.SHUTDOWN_TIMEOUT_MS);
+  closeOnSignals(app, config.SHUTDOWN_DRAIN_MS + config.SHUTDOWN_TIMEOUT_MS, draining);
   return app;
+}
+
+/**
+ * From the signal on, every answer says `Connection: close`: a caller's kept-alive connection to
+ * this process ends with its next answer, and the caller's next request opens a new one, which the
+ * Service gives to a pod that is ready. Without it, pooled connections kept coming here until close.
+ */
+function closeConnectionsWhileDraining(app: NestFastifyApplication): { start(): void } {
+  let draining = false;
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (_request, reply) => {
+      if (draining) reply.header('connection', 'close');
+    });
+  return { start: () => (draining = true) };
 }
 
 /**
  * Nest's own shutdown hooks re-raise the signal, so the process dies by SIGTERM (exit 143). An
  * orderly stop should exit 0, so we close the app ourselves and say how it went.
  */
-function closeOnSignals(app: NestFastifyApplication, limitMs: number): void {
+function closeOnSignals(app: NestFastifyApplication, limitMs: number, draining: { start(): void }): void {
   const logger = new NestLogger('Shutdown');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal} received: draining, then closing`);
+      draining.start();
       setTimeout(() => {
         logger.error(`Still not closed after ${limitMs} ms: exiting anyway`);
         process.exit(1);

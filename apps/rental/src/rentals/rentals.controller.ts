@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY_HEADER } from '@app/contracts';
 import { Caller, CurrentCaller, ErrorResponse, UuidParam } from '@app/platform';
 import { BadRequestException, Body, Controller, Delete, Get, Headers, Post } from '@nestjs/common';
 import { ApplyRentalDto } from './apply-rental.dto';
@@ -40,7 +41,7 @@ export class RentalsController {
   async apply(
     @Body() dto: ApplyRentalDto,
     @CurrentCaller() caller: Caller,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey?: string,
   ): Promise<RentalResponse> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new BadRequestException(['Idempotency-Key must be 1 to 128 visible ASCII characters']);
