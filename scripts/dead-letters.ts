@@ -15,7 +15,6 @@ import { existsSync } from 'node:fs';
 
 const APPS = ['rental', 'manage', 'assign', 'view'];
 const USAGE = 'usage: dead-letters list <app> | dead-letters redrive <app> [--id <messageId>]; <app> is one of ' + APPS.join('|');
-/** EventConsumer's attempt counter: removed on re-drive, so the message gets a fresh set of attempts. */
 const CONNECT_TIMEOUT_MS = 5000;
 const CONFIRM_TIMEOUT_MS = 10_000;
 

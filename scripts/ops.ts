@@ -33,6 +33,7 @@ async function queues(): Promise<void> {
       for (const queue of [events, ...retryQueuesOf(app, retry).map((r) => r.queue), dead]) {
         // A queue that does not exist closes the channel it was checked on: one channel per check.
         const channel = await connection.createChannel();
+        channel.on('error', () => undefined);
         const found = await channel.checkQueue(queue).catch(() => undefined);
         const [messages, consumers] = found ? [found.messageCount, found.consumerCount] : ['missing', ''];
         console.log(`${queue.padEnd(24)} ${String(messages).padStart(8)} ${String(consumers).padStart(9)}`);

@@ -471,6 +471,15 @@ describe('poison messages, retries and dead letters', () => {
     await api.viewWithStatus(applied.body.id, 'CONFIRMED');
   });
 
+  it('publishes again after the exchange was deleted under it: the publisher channel the broker closed is replaced', async () => {
+    await api.viewWithStatus((await api.apply()).body.id, 'CONFIRMED');
+    // Its bindings go with it. The next publish to it makes the broker close that app's channel.
+    await channel.deleteExchange(EXCHANGE);
+    const applied = await api.apply();
+    await api.viewWithStatus(applied.body.id, 'CONFIRMED');
+    expect(linesOf('manage', 'The broker closed the publisher channel', 'reconnecting')).toHaveLength(1);
+  });
+
   it('refuses an unknown app and an unreachable broker with one clear line and a non-zero exit', async () => {
     const unknownApp = await deadLetters('list', 'gateway');
     expect(unknownApp.code).not.toBe(0);

@@ -12,8 +12,8 @@ import { EventType } from './envelope';
 
 /**
  * Which app consumes which events. Every app declares every subscriber's queue and bindings from
- * this table when it connects: the broker confirms, and drops, a message that no queue is bound
- * for yet, so an event published before its consumer first started would otherwise be lost.
+ * this table when it connects: a message that no queue is bound for yet would come back unroutable
+ * (publishes are mandatory) and hold up the relay, or, without that, be confirmed and dropped.
  * Each app's @HandlesEvent handlers must match its row (a test checks that).
  */
 export const SUBSCRIPTIONS: Record<'rental' | 'manage' | 'assign' | 'view', EventType[]> = {

@@ -10,6 +10,7 @@ import { BrokerConfig } from './broker.config';
 import { eventsQueueArguments, queuesOf, RetrySettings, retryQueueArguments, retryQueuesOf } from './queues';
 
 const PUBLISH_TIMEOUT_MS = 5000;
+const RECONNECT_PAUSE_MS = 1000;
 
 /**
  * Our connection to RabbitMQ for publishing (the outbox relay, retries, dead letters). It declares
@@ -23,8 +24,13 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   private channel?: ChannelWrapper;
   private consumerStatus = 'disconnected';
   private shuttingDown = false;
-  /** Ids of messages the broker returned as unroutable, until their publish learns of it. */
+  /** Publishes waiting for their confirm, by message id; the broker's returns are noted only for these. */
+  private readonly pending = new Map<string, number>();
+  /** Ids of pending messages the broker returned as unroutable. */
   private readonly returned = new Set<string>();
+  private redeclaring?: Promise<void>;
+  private reconnectTimer?: NodeJS.Timeout;
+  private lastReconnect = 0;
 
   constructor(
     private readonly config: ConfigService<BrokerConfig, true>,
@@ -46,6 +52,7 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
         return this.declareTopology(channel);
       },
     });
+    this.channel.on('error', (error: Error) => this.logger.warn(`Publisher channel: ${error.message}`));
     this.connection = connection;
   }
 
@@ -61,15 +68,30 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     channel.on('close', () => {
       if (!failure || this.shuttingDown) return;
       this.logger.warn(`The broker closed the publisher channel (${failure.message}); reconnecting`);
-      this.connection?.reconnect();
+      this.reconnectSoon();
     });
     channel.on('return', (message: Message) => {
-      if (message.properties.messageId) this.returned.add(message.properties.messageId);
+      const id = message.properties.messageId as string | undefined;
+      if (id && this.pending.has(id)) this.returned.add(id);
     });
+  }
+
+  /** At most one reconnect a second: an error that recurs in the setup must not spin. */
+  private reconnectSoon(): void {
+    if (this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(
+      () => {
+        this.reconnectTimer = undefined;
+        this.lastReconnect = Date.now();
+        if (!this.shuttingDown) this.connection?.reconnect();
+      },
+      Math.max(0, this.lastReconnect + RECONNECT_PAUSE_MS - Date.now()),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
+    clearTimeout(this.reconnectTimer);
     await this.channel?.close();
     await this.connection?.close();
   }
@@ -96,16 +118,18 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     body: string,
     meta: { messageId: string; type: string; correlationId: string; traceparent: string | null },
   ): Promise<void> {
-    await this.requireChannel().publish(this.config.get('AMQP_EXCHANGE', { infer: true }), routingKey, Buffer.from(body), {
-      persistent: true,
-      mandatory: true,
-      contentType: 'application/json',
-      messageId: meta.messageId,
-      type: meta.type,
-      headers: { [CORRELATION_HEADER]: meta.correlationId, ...(meta.traceparent ? { traceparent: meta.traceparent } : {}) },
-      timeout: PUBLISH_TIMEOUT_MS,
-    });
-    this.failIfReturned(meta.messageId, `no queue is bound for ${routingKey}`);
+    const exchange = this.config.get('AMQP_EXCHANGE', { infer: true });
+    await this.confirmed(meta.messageId, `no queue is bound for ${routingKey}`, () =>
+      this.requireChannel().publish(exchange, routingKey, Buffer.from(body), {
+        persistent: true,
+        mandatory: true,
+        contentType: 'application/json',
+        messageId: meta.messageId,
+        type: meta.type,
+        headers: { [CORRELATION_HEADER]: meta.correlationId, ...(meta.traceparent ? { traceparent: meta.traceparent } : {}) },
+        timeout: PUBLISH_TIMEOUT_MS,
+      }),
+    );
   }
 
   /**
@@ -113,8 +137,9 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
    * queue does not exist, so that the caller keeps the original.
    */
   async sendToQueue(queue: string, content: Buffer, options: Options.Publish & { messageId: string }): Promise<void> {
-    await this.requireChannel().sendToQueue(queue, content, { ...options, persistent: true, mandatory: true, timeout: PUBLISH_TIMEOUT_MS });
-    this.failIfReturned(options.messageId, `queue ${queue} does not exist`);
+    await this.confirmed(options.messageId, `queue ${queue} does not exist`, () =>
+      this.requireChannel().sendToQueue(queue, content, { ...options, persistent: true, mandatory: true, timeout: PUBLISH_TIMEOUT_MS }),
+    );
   }
 
   /**
@@ -137,15 +162,26 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * The broker returns a message before it confirms it, so by now we know. A returned message
-   * means a queue of ours is missing (deleted by hand, or a policy): declare the topology again,
-   * so that the caller's next try finds it.
+   * Sends and waits for the confirm. The broker returns a message before it confirms it, so by
+   * then we know: a returned message means a queue of ours is missing (deleted by hand, or a
+   * policy), so the topology is declared again for the caller's next try, and this throws.
    */
-  private failIfReturned(messageId: string, why: string): void {
-    if (!this.returned.delete(messageId)) return;
-    this.logger.warn(`The broker returned message ${messageId}: ${why}; declaring the topology again`);
-    void this.redeclareTopology();
-    throw new Error(`The broker returned message ${messageId}: ${why}`);
+  private async confirmed(messageId: string, why: string, send: () => Promise<unknown>): Promise<void> {
+    this.pending.set(messageId, (this.pending.get(messageId) ?? 0) + 1);
+    try {
+      await send();
+      if (!this.returned.has(messageId)) return;
+      this.logger.warn(`The broker returned message ${messageId}: ${why}; declaring the topology again`);
+      this.redeclaring ??= this.redeclareTopology().finally(() => (this.redeclaring = undefined));
+      throw new Error(`The broker returned message ${messageId}: ${why}`);
+    } finally {
+      const left = this.pending.get(messageId)! - 1;
+      if (left > 0) this.pending.set(messageId, left);
+      else {
+        this.pending.delete(messageId);
+        this.returned.delete(messageId);
+      }
+    }
   }
 
   private async redeclareTopology(): Promise<void> {

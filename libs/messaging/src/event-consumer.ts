@@ -18,7 +18,15 @@ import { APPLIED_ALONE, WouldWaitForLock } from './lock-waits';
 import { batchSizes, eventsConsumed, eventsInHand } from './messaging.metrics';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
-import { ATTEMPT_HEADER, DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, queuesOf, retryDelayMs, retryQueueOf } from './queues';
+import {
+  ATTEMPT_HEADER,
+  DEAD_LETTER_REASON_HEADER,
+  ORIGINAL_ROUTING_KEY_HEADER,
+  attemptOf,
+  queuesOf,
+  retryDelayMs,
+  retryQueueOf,
+} from './queues';
 
 const REQUEUE_PAUSE_MS = 1000;
 const IN_FLIGHT_POLL_MS = 20;
@@ -278,7 +286,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
    * without using up an attempt, so an outage does not fill the dead-letter queue with good messages.
    */
   private async retryOrDeadLetter(event: EventType, channel: Channel, message: ConsumeMessage, error: Error) {
-    const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
+    const attempt = attemptOf(message.properties.headers?.[ATTEMPT_HEADER]);
     const maxAttempts = this.config.get('AMQP_MAX_ATTEMPTS', { infer: true });
     const counts = await this.databaseReachable();
     if (counts && attempt >= maxAttempts) {

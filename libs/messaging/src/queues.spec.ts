@@ -1,4 +1,4 @@
-import { retryDelayMs, retryQueueArguments, retryQueueOf, retryQueuesOf } from './queues';
+import { attemptOf, retryDelayMs, retryQueueArguments, retryQueueOf, retryQueuesOf } from './queues';
 
 describe('retry queues', () => {
   const settings = { firstDelayMs: 500, maxAttempts: 9 };
@@ -10,6 +10,8 @@ describe('retry queues', () => {
   it('waits as long as the last attempt for an attempt past the last, so that its queue exists', () => {
     expect(retryDelayMs(40, { firstDelayMs: 200, maxAttempts: 5 })).toBe(3200);
     expect(retryDelayMs(0, settings)).toBe(500);
+    // A hand-published header that is no attempt counts as the first: its queue exists too.
+    expect([attemptOf('x'), attemptOf(2.5), attemptOf(-3), attemptOf(undefined), attemptOf('4')]).toEqual([1, 1, 1, 1, 4]);
   });
 
   it('declares one queue per distinct delay, each expiring into the events queue', () => {

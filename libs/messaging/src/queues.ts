@@ -28,12 +28,18 @@ export interface RetrySettings {
   maxAttempts: number;
 }
 
+/** The attempt a delivery is for: its header when that is a whole number of at least 1 (hand-published ones may carry anything), else 1. */
+export function attemptOf(header: unknown): number {
+  const attempt = Number(header ?? 1);
+  return Number.isInteger(attempt) && attempt >= 1 ? attempt : 1;
+}
+
 /**
  * The wait after a failed attempt: the first delay, doubled with each attempt, at most a minute.
  * An attempt past the last (a message from a run with more attempts) waits as long as the last.
  */
 export function retryDelayMs(attempt: number, { firstDelayMs, maxAttempts }: RetrySettings): number {
-  return Math.min(MAX_RETRY_DELAY_MS, firstDelayMs * 2 ** (Math.min(Math.max(attempt, 1), maxAttempts) - 1));
+  return Math.min(MAX_RETRY_DELAY_MS, firstDelayMs * 2 ** (Math.min(attemptOf(attempt), maxAttempts) - 1));
 }
 
 /**
