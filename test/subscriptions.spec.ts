@@ -1,4 +1,4 @@
-import { SUBSCRIPTIONS } from '@app/contracts';
+import { ALL_EVENTS, SUBSCRIPTIONS } from '@app/contracts';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { AllocationsConsumer } from '../apps/manage/src/allocations/allocations.consumer';
 import { AssignmentsConsumer } from '../apps/assign/src/assignments/assignments.consumer';
@@ -21,5 +21,10 @@ describe('SUBSCRIPTIONS', () => {
     ['view', RentalViewsConsumer],
   ] as const)('lists exactly the events %s handles, so its bindings exist before it first starts', (app, consumer) => {
     expect(handledRoutingKeys(consumer)).toEqual(SUBSCRIPTIONS[app].map((event) => event.routingKey).sort());
+  });
+
+  it('gives every event at least one subscriber: publishes are mandatory, and one no queue takes would hold up its relay', () => {
+    const subscribed = new Set(Object.values(SUBSCRIPTIONS).flatMap((events) => events.map((event) => event.routingKey)));
+    expect(ALL_EVENTS.map((event) => event.routingKey).filter((key) => !subscribed.has(key))).toEqual([]);
   });
 });
