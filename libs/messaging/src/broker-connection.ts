@@ -59,7 +59,7 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   /**
    * amqp-connection-manager replaces a channel only when the connection comes back, so a channel
    * the broker closed for an error (a publish to an exchange someone deleted, say) would leave us
-   * unable to publish over a healthy connection: reconnect at once instead. A message the broker
+   * unable to publish over a healthy connection: reconnect instead (reconnectSoon). A message the broker
    * returns (mandatory, no queue for it) is remembered, so that its publish fails.
    */
   private watch(channel: ConfirmChannel): void {
