@@ -7,7 +7,7 @@
  *   npm run ops -- dead-letters redrive <app> [--id <messageId>]
  */
 import { SUBSCRIPTIONS } from '@app/contracts';
-import { BrokerConfig, queuesOf, retryQueuesOf } from '@app/messaging';
+import { BrokerConfig, checkQueueAlone, queuesOf, retryQueuesOf } from '@app/messaging';
 import { InvalidConfigError, validateConfig } from '@app/platform';
 import { connect } from 'amqplib';
 import { createConnection } from 'mysql2/promise';
@@ -31,13 +31,9 @@ async function queues(): Promise<void> {
     for (const app of Object.keys(SUBSCRIPTIONS)) {
       const { events, dead } = queuesOf(app);
       for (const queue of [events, ...retryQueuesOf(app, retry).map((r) => r.queue), dead]) {
-        // A queue that does not exist closes the channel it was checked on: one channel per check.
-        const channel = await connection.createChannel();
-        channel.on('error', () => undefined);
-        const found = await channel.checkQueue(queue).catch(() => undefined);
+        const found = await checkQueueAlone(connection, queue);
         const [messages, consumers] = found ? [found.messageCount, found.consumerCount] : ['missing', ''];
         console.log(`${queue.padEnd(24)} ${String(messages).padStart(8)} ${String(consumers).padStart(9)}`);
-        if (found) await channel.close();
       }
     }
   } finally {

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ATTEMPT_HEADER, DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, retryQueuesOf } from '../libs/messaging/src/queues';
+import { checkQueueAlone } from '../libs/messaging/src/broker-connection';
 import { E2E_DATABASES, E2E_ENV } from './e2e-env';
 import { EXCHANGE, envelope } from './events';
 import { sample } from '../bench/lib/prometheus';
@@ -82,14 +83,7 @@ describe('poison messages, retries and dead letters', () => {
 
   /** What peek finds, or nothing while the queue does not exist (a check that finds none closes its channel). */
   async function peekIfAny(queue: string): Promise<Letter[]> {
-    const probe = await broker.createChannel();
-    probe.on('error', () => undefined);
-    const exists = await probe.checkQueue(queue).then(
-      () => true,
-      () => false,
-    );
-    if (exists) await probe.close();
-    return exists ? peek(queue) : [];
+    return (await checkQueueAlone(broker, queue)) ? peek(queue) : [];
   }
 
   function linesOf(app: 'manage' | 'view', ...texts: string[]): string[] {

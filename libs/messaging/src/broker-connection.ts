@@ -3,7 +3,7 @@ import { CORRELATION_HEADER } from '@app/correlation';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
-import type { ConfirmChannel, Message, Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, Message, Options, Replies } from 'amqplib';
 import { Observable } from 'rxjs';
 import { APP_NAME } from './app-name';
 import { BrokerConfig } from './broker.config';
@@ -11,6 +11,22 @@ import { eventsQueueArguments, queuesOf, RetrySettings, retryQueueArguments, ret
 
 const PUBLISH_TIMEOUT_MS = 5000;
 const RECONNECT_PAUSE_MS = 1000;
+
+/**
+ * A queue's depth and consumers, or undefined if it does not exist, checked on a channel of its
+ * own: the broker closes the channel of a check that finds no queue.
+ */
+export async function checkQueueAlone(connection: ChannelModel, queue: string): Promise<Replies.AssertQueue | undefined> {
+  const channel = await connection.createChannel();
+  channel.on('error', () => undefined);
+  try {
+    return await channel.checkQueue(queue);
+  } catch {
+    return undefined;
+  } finally {
+    await channel.close().catch(() => undefined);
+  }
+}
 
 /**
  * Our connection to RabbitMQ for publishing (the outbox relay, retries, dead letters). It declares
@@ -144,21 +160,12 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Messages waiting in one of our queues, or undefined while the broker is away or the queue is
-   * missing. Each check has a channel of its own: the broker closes the channel of a check that
-   * finds no queue, and the publisher's must stay open.
+   * missing. Never on the publisher's channel, which a check that finds no queue would close.
    */
   async queueDepth(queue: string): Promise<number | undefined> {
     const connection = this.isPublisherConnected() ? this.connection?.connection : undefined;
     if (!connection) return undefined;
-    const channel = await connection.createChannel();
-    channel.on('error', () => undefined);
-    try {
-      return (await channel.checkQueue(queue)).messageCount;
-    } catch {
-      return undefined;
-    } finally {
-      await channel.close().catch(() => undefined);
-    }
+    return (await checkQueueAlone(connection, queue))?.messageCount;
   }
 
   /**
