@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestSystem, dayFromToday, eventually, newCustomer, newLocation } from './harness';
-import { ADMIN } from './tokens';
+import { ADMIN, fromService } from './tokens';
 
 /**
  * Bad input through the gateway, one table per endpoint: every case gets the exact 4xx, never a
@@ -481,7 +481,10 @@ describe('bad input, through the gateway', () => {
     ];
 
     it.each(cases)('%s', async (_name, overrides, field) => {
-      expectValidationError(await send('POST', `${system.app('manage').url}/allocations`, { json: allocation(overrides) }), field);
+      expectValidationError(
+        await send('POST', `${system.app('manage').url}/allocations`, { json: allocation(overrides) }, fromService()),
+        field,
+      );
     });
   });
 

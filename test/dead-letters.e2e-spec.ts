@@ -9,7 +9,7 @@ import { EXCHANGE, envelope } from './events';
 import { sample } from '../bench/lib/prometheus';
 import { TestSystem, dayFromToday, eventually, newCustomer, newLocation, request } from './harness';
 import { RentalApi } from './rental-api';
-import { ADMIN } from './tokens';
+import { ADMIN, asRentalFor } from './tokens';
 
 /** Few, fast attempts, so that a failing handler reaches the dead-letter queue within a second; one batch at a time, so that a test can hold it. */
 const ENV = { AMQP_MAX_ATTEMPTS: '2', AMQP_RETRY_DELAY_MS: '100', AMQP_BATCHES_IN_FLIGHT: '1' };
@@ -225,7 +225,7 @@ describe('poison messages, retries and dead letters', () => {
         'POST',
         `${system.app('manage').url}/allocations`,
         { rentalId, customerId: newCustomer(), location: newLocation(), size: 'S', startDate: dayFromToday(5), endDate: dayFromToday(6) },
-        ADMIN,
+        asRentalFor('e2e-admin', 'admin'),
       );
       expect(created.status).toBe(201);
       expect(created.body.status).toBe('REQUESTED');

@@ -8,7 +8,7 @@
  */
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
-import { AuthConfig, HealthModule, validateConfig } from '@app/platform';
+import { AuthConfig, HealthModule, ServiceTokenConfig, validateConfig } from '@app/platform';
 import { MetricsController } from '../libs/platform/src/metrics/metrics.controller';
 import Ajv2019 from 'ajv/dist/2019';
 import { execFileSync } from 'node:child_process';
@@ -55,7 +55,10 @@ const INFRA = ['postgres', 'mariadb', 'rabbitmq'];
 const CONFIG_CLASSES: Record<string, ConfigClass> = {
   ...Object.fromEntries(APP_NAMES.map((app) => [APPS[app].config.name, APPS[app].config])),
   AuthConfig,
+  ServiceTokenConfig,
 };
+/** The apps that call each other, rental → manage: they also validate the key of their service tokens. */
+const SERVICE_CALLERS = ['rental', 'manage'];
 /** The config classes an app validates at start, read from its main.ts: `exitOnInvalidConfig(XConfig, AuthConfig)`. */
 function configClassesOf(app: string): ConfigClass[] {
   const match = /exitOnInvalidConfig\(([\w\s,]+)\)/.exec(read(`apps/${app}/src/main.ts`));
@@ -89,6 +92,7 @@ const OVERLAY_AUTH: Record<string, AuthMode> = { dev: 'hs256', production: 'jwks
 const AUTH_VARIABLES: string[] = Object.values(AUTH_MODES).flat();
 /** The development key of .env.example (what `npm run token` signs with), which the dev setups share. */
 const DEV_JWT_SECRET = /^JWT_SECRET=(.+)$/m.exec(read('.env.example'))?.[1];
+const DEV_SERVICE_TOKEN_SECRET = /^SERVICE_TOKEN_SECRET=(.+)$/m.exec(read('.env.example'))?.[1];
 /**
  * The variables an environment for the given way of checking tokens must name: every variable outside
  * AuthConfig (nothing is left to the code's defaults), and that way's; never the other way's.
@@ -115,8 +119,13 @@ const SECRET_VARIABLES = new Set(
  */
 const MODULES: Record<string, object> = {};
 beforeAll(async () => {
-  const saved = { JWT_SECRET: process.env.JWT_SECRET, JWT_JWKS_URL: process.env.JWT_JWKS_URL };
+  const saved = {
+    JWT_SECRET: process.env.JWT_SECRET,
+    JWT_JWKS_URL: process.env.JWT_JWKS_URL,
+    SERVICE_TOKEN_SECRET: process.env.SERVICE_TOKEN_SECRET,
+  };
   process.env.JWT_SECRET = DEV_JWT_SECRET;
+  process.env.SERVICE_TOKEN_SECRET = DEV_SERVICE_TOKEN_SECRET;
   delete process.env.JWT_JWKS_URL;
   try {
     for (const app of APP_NAMES) MODULES[app] = await APPS[app].loadModule();
@@ -162,10 +171,14 @@ function nestApplications(): string[] {
 const IMAGES = [...nestApplications(), DB_SETUP].sort();
 
 describe('the configuration every app validates at start', () => {
-  it.each(APP_NAMES)('%s: its own config class and AuthConfig (main.ts)', (app) => {
-    expect(configClassesOf(app)).toEqual([APPS[app].config, AuthConfig]);
-    expect(variablesOf(app)).toEqual(expect.arrayContaining(AUTH_VARIABLES));
-  });
+  it.each(APP_NAMES)(
+    '%s: its own config class and AuthConfig, and ServiceTokenConfig if it calls or is called by another app (main.ts)',
+    (app) => {
+      const serviceIdentity = SERVICE_CALLERS.includes(app) ? [ServiceTokenConfig] : [];
+      expect(configClassesOf(app)).toEqual([APPS[app].config, AuthConfig, ...serviceIdentity]);
+      expect(variablesOf(app)).toEqual(expect.arrayContaining(AUTH_VARIABLES));
+    },
+  );
 
   it("knows each of AuthConfig's variables as part of one way of checking tokens; JWT_SECRET is a secret", () => {
     expect([...AUTH_VARIABLES].sort()).toEqual(Object.keys(new AuthConfig()).sort());
@@ -175,12 +188,21 @@ describe('the configuration every app validates at start', () => {
   });
 
   it.each(APP_NAMES)('%s: refuses to start with neither way of checking tokens, and with both', (app) => {
-    expect(() => validateApp(app, {})).toThrow(/JWT_SECRET/);
-    expect(() => validateApp(app, { JWT_SECRET: DEV_JWT_SECRET!, JWT_JWKS_URL: 'https://auth.example.com/jwks.json' })).toThrow(
+    const service: Record<string, string> = SERVICE_CALLERS.includes(app) ? { SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET! } : {};
+    expect(() => validateApp(app, service)).toThrow(/JWT_SECRET/);
+    expect(() => validateApp(app, { ...service, JWT_SECRET: DEV_JWT_SECRET!, JWT_JWKS_URL: 'https://auth.example.com/jwks.json' })).toThrow(
       /JWT_JWKS_URL/,
     );
-    expect(() => validateApp(app, { JWT_SECRET: DEV_JWT_SECRET! })).not.toThrow();
-    expect(() => validateApp(app, { JWT_JWKS_URL: 'https://auth.example.com/jwks.json' })).not.toThrow();
+    expect(() => validateApp(app, { ...service, JWT_SECRET: DEV_JWT_SECRET! })).not.toThrow();
+    expect(() => validateApp(app, { ...service, JWT_JWKS_URL: 'https://auth.example.com/jwks.json' })).not.toThrow();
+  });
+
+  it.each(SERVICE_CALLERS)('%s: refuses to start without its own SERVICE_TOKEN_SECRET, or with the JWT_SECRET as one', (app) => {
+    expect(SECRET_VARIABLES.has('SERVICE_TOKEN_SECRET')).toBe(true);
+    expect(() => validateApp(app, { JWT_SECRET: DEV_JWT_SECRET! })).toThrow(/SERVICE_TOKEN_SECRET must be set/);
+    expect(() => validateApp(app, { JWT_SECRET: DEV_JWT_SECRET!, SERVICE_TOKEN_SECRET: DEV_JWT_SECRET! })).toThrow(
+      /SERVICE_TOKEN_SECRET must differ from JWT_SECRET/,
+    );
   });
 });
 

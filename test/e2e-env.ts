@@ -34,8 +34,12 @@ export const E2E_DATABASES = {
 /** The tests sign their own tokens with it (test/tokens.ts); the apps check them with it. */
 export const E2E_JWT_SECRET = 'e2e-only-jwt-secret-0123456789-abcdefghijklmnop';
 
+/** What rental signs its calls to manage with, and what the tests sign them with (test/tokens.ts). */
+export const E2E_SERVICE_TOKEN_SECRET = 'e2e-only-service-token-secret-0123456789-abcdefgh';
+
 export const E2E_ENV: Record<string, string> = {
   JWT_SECRET: E2E_JWT_SECRET,
+  SERVICE_TOKEN_SECRET: E2E_SERVICE_TOKEN_SECRET,
   // Tests flood the gateway on purpose; the security suite starts a gateway with a low limit of its own.
   RATE_LIMIT_MAX: '1000000',
   HOST: '127.0.0.1',

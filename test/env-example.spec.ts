@@ -5,7 +5,7 @@ import { GatewayConfig } from '../apps/gateway/src/gateway.config';
 import { ManageConfig } from '../apps/manage/src/manage.config';
 import { RentalConfig } from '../apps/rental/src/rental.config';
 import { ViewConfig } from '../apps/view/src/view.config';
-import { AuthConfig } from '../libs/platform/src/auth/auth.config';
+import { AuthConfig, ServiceTokenConfig } from '../libs/platform/src/auth/auth.config';
 
 const text = readFileSync(join(__dirname, '../.env.example'), 'utf8');
 const documented = new Map(
@@ -33,5 +33,11 @@ describe('.env.example', () => {
     expect(names.sort()).toEqual(['JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'JWT_SECRET']);
     expect(documented.get('JWT_SECRET')?.length).toBeGreaterThanOrEqual(32);
     for (const name of names.filter((n) => n !== 'JWT_SECRET')) expect(text).toMatch(new RegExp(`^# ${name}=`, 'm'));
+  });
+
+  it('lists a development SERVICE_TOKEN_SECRET that the apps accept: long enough and not the JWT_SECRET', () => {
+    expect(Object.keys(new ServiceTokenConfig())).toEqual(['SERVICE_TOKEN_SECRET']);
+    expect(documented.get('SERVICE_TOKEN_SECRET')?.length).toBeGreaterThanOrEqual(32);
+    expect(documented.get('SERVICE_TOKEN_SECRET')).not.toBe(documented.get('JWT_SECRET'));
   });
 });

@@ -7,7 +7,7 @@ import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newCustomer, 
 import { requestHash } from '../apps/rental/src/rentals/rental';
 import { RentalApi } from './rental-api';
 import { RoundRobinProxy } from './round-robin-proxy';
-import { ADMIN, as } from './tokens';
+import { ADMIN, asRentalFor } from './tokens';
 
 /** A one-day S rental still waiting for manage's answer, as the rental app saves it before calling manage. */
 function insertPendingRental(id: string, customerId: string, location: string, day: string) {
@@ -171,7 +171,7 @@ describe('fault isolation and no lost data', () => {
         startDate: dayFromToday(3),
         endDate: dayFromToday(3),
       },
-      as('crashed'),
+      asRentalFor('crashed'),
     );
     expect(late.status).toBe(409);
   });
@@ -254,7 +254,7 @@ describe('fault isolation and no lost data', () => {
         startDate: dayFromToday(4),
         endDate: dayFromToday(4),
       },
-      as('overtaken'),
+      asRentalFor('overtaken'),
     );
     expect(allocation.status).toBe(201);
     await eventually(

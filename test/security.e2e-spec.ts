@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { SPARE_PORTS } from './e2e-env';
+import { E2E_JWT_SECRET, SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, dayFromToday, eventually, newCustomer, newLocation, request } from './harness';
 import { RentalApi } from './rental-api';
-import { ADMIN, as, token } from './tokens';
+import { ADMIN, as, asRentalFor, fromService, token } from './tokens';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -213,7 +213,7 @@ describe('security: who may do what, through the gateway', () => {
       },
     );
 
-    it('manage refuses an allocation requested for another customer than the token’s (403)', async () => {
+    it('manage refuses an allocation rental requests for another customer than the token’s (403)', async () => {
       const answer = await request(
         'POST',
         `${system.app('manage').url}/allocations`,
@@ -225,10 +225,41 @@ describe('security: who may do what, through the gateway', () => {
           startDate: dayFromToday(3),
           endDate: dayFromToday(3),
         },
-        as(newCustomer()),
+        asRentalFor(newCustomer()),
       );
       expect(answer.status).toBe(403);
     });
+  });
+
+  describe('only rental creates allocations: manage checks a service token beside the caller’s', () => {
+    const WITHOUT_RENTALS_IDENTITY: [string, Record<string, string>][] = [
+      ['no service token', {}],
+      ['a service token signed with the customers’ key', fromService('rental', { secret: E2E_JWT_SECRET })],
+      ['an expired service token', fromService('rental', { expiresIn: -60 })],
+      ['a service token meant for another app', fromService('rental', { aud: 'assign' })],
+      ['a service token of another app', fromService('view')],
+      ['a token with the service key but a customer’s role', fromService('rental', { role: 'customer' })],
+    ];
+
+    it.each(WITHOUT_RENTALS_IDENTITY)(
+      'a customer or an admin POSTing /allocations straight to manage with %s gets 403, and no unit is held',
+      async (_name, service) => {
+        const location = newLocation();
+        await api.addUnits(location, 'S', 1);
+        const customerId = newCustomer();
+        for (const caller of [as(customerId), ADMIN]) {
+          const rentalId = randomUUID();
+          const held = { rentalId, customerId, location, size: 'S', startDate: dayFromToday(3), endDate: dayFromToday(3) };
+          const answer = await request('POST', `${system.app('manage').url}/allocations`, held, { ...caller, ...service });
+          expect([answer.status, answer.body.message]).toEqual([403, expect.stringMatching(/service token|may not call/)]);
+          expect((await request('GET', `${system.app('manage').url}/allocations/${rentalId}`, undefined, ADMIN)).status).toBe(404);
+        }
+        // The one unit is still free on that day: a real application gets it.
+        const rental = await api.apply({ customerId, location, size: 'S', startDate: dayFromToday(3), endDate: dayFromToday(3) });
+        expect(rental.status).toBe(201);
+        await api.viewWithStatus(rental.body.id, 'CONFIRMED');
+      },
+    );
   });
 
   describe('abuse limits', () => {

@@ -46,6 +46,8 @@ const BENCH_ENV: Record<string, string> = {
   AMQP_URL: `amqp://guest:guest@127.0.0.1:5672/${VHOST}`,
   LOG_FORMAT: 'json',
   JWT_SECRET,
+  // Only rental signs with it (its calls to manage); the bench itself never does.
+  SERVICE_TOKEN_SECRET: 'bench-only-service-token-secret-0123456789-abcdefgh',
   // One client sends everything: the per-client limit would measure itself.
   RATE_LIMIT_MAX: '100000000',
   RATE_LIMIT_WINDOW_MS: '60000',

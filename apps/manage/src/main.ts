@@ -1,12 +1,12 @@
 // First: tracing patches `http` before anything else loads it.
 import './tracing';
 import { startEventConsumer } from '@app/messaging';
-import { AuthConfig, createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
+import { AuthConfig, ServiceTokenConfig, createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
 import { ManageConfig } from './manage.config';
 import { ManageModule } from './manage.module';
 
 async function main() {
-  const config = exitOnInvalidConfig(ManageConfig, AuthConfig);
+  const config = exitOnInvalidConfig(ManageConfig, AuthConfig, ServiceTokenConfig);
   const app = await createHttpApp(ManageModule, 'manage', config);
   serveApiDocs(app, 'manage', 'Allocation requests and their status.');
   startEventConsumer(app, 'manage');

@@ -3,6 +3,8 @@ import { BrokerProbe, MessagingModule } from '@app/messaging';
 import {
   AuthConfig,
   AuthModule,
+  ServiceIdentityModule,
+  ServiceTokenConfig,
   databaseOptions,
   migratedDataSource,
   DatabaseProbe,
@@ -23,7 +25,7 @@ import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(ManageConfig, AuthConfig) }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(ManageConfig, AuthConfig, ServiceTokenConfig) }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<ManageConfig, true>) =>
@@ -34,6 +36,7 @@ import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
     CorrelationModule.forRoot([transactionalPlugin()]),
     MessagingModule.forRoot('manage'),
     AuthModule,
+    ServiceIdentityModule.forRoot('manage'),
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
   controllers: [AllocationsController, AllocationsConsumer],

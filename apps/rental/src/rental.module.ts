@@ -3,6 +3,8 @@ import { BrokerProbe, MessagingModule } from '@app/messaging';
 import {
   AuthConfig,
   AuthModule,
+  ServiceIdentityModule,
+  ServiceTokenConfig,
   databaseOptions,
   migratedDataSource,
   DatabaseProbe,
@@ -27,7 +29,7 @@ import { RentalsService } from './rentals/rentals.service';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(RentalConfig, AuthConfig) }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(RentalConfig, AuthConfig, ServiceTokenConfig) }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<RentalConfig, true>) =>
@@ -40,6 +42,7 @@ import { RentalsService } from './rentals/rentals.service';
     TypeOrmModule.forFeature([Rental]),
     ManageClientModule,
     AuthModule,
+    ServiceIdentityModule.forRoot('rental'),
     HealthModule.forRoot([DatabaseProbe, BrokerProbe, ManageCircuitProbe], [ManageClientModule]),
   ],
   controllers: [RentalsController, RentalsConsumer],

@@ -6,7 +6,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Caller, CurrentCaller, ErrorResponse, UuidParam } from '@app/platform';
+import { CalledBy, Caller, CurrentCaller, ErrorResponse, UuidParam } from '@app/platform';
 import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AllocationsService } from './allocations.service';
@@ -20,12 +20,13 @@ export class AllocationsController {
   constructor(private readonly allocations: AllocationsService) {}
 
   /**
-   * rental's call, with the applicant's token (the gateway does not route it). 201 when this call
-   * created the allocation, 200 when it already existed.
+   * rental's call, with its service token and the applicant's own (the gateway does not route it).
+   * 201 when this call created the allocation, 200 when it already existed.
    */
   @Post()
+  @CalledBy('rental')
   @ApiConflictResponse({ type: ErrorResponse, description: 'The rental was abandoned; apply again with a new rental' })
-  @ApiForbiddenResponse({ type: ErrorResponse, description: "The token's customer is not the allocation's" })
+  @ApiForbiddenResponse({ type: ErrorResponse, description: "Not rental's call, or the token's customer is not the allocation's" })
   async request(@Body() dto: RequestAllocationDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply) {
     const { allocation, created } = await this.allocations.request(dto, caller);
     reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);

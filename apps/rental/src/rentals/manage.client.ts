@@ -1,5 +1,5 @@
 import { CORRELATION_HEADER } from '@app/correlation';
-import { CALLER_AUTHORIZATION } from '@app/platform';
+import { CALLER_AUTHORIZATION, SERVICE_TOKEN_HEADER, ServiceTokens } from '@app/platform';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
@@ -76,6 +76,7 @@ export class ManageClient implements OnApplicationShutdown {
   constructor(
     config: ConfigService<RentalConfig, true>,
     private readonly cls: ClsService,
+    private readonly serviceTokens: ServiceTokens,
   ) {
     this.connections = new Pool(config.get('MANAGE_URL', { infer: true }));
     this.halfOpenAfterMs = config.get('BREAKER_HALF_OPEN_AFTER_MS', { infer: true });
@@ -146,6 +147,8 @@ export class ManageClient implements OnApplicationShutdown {
       [CORRELATION_HEADER]: this.cls.getId(),
       // On the applicant's behalf: manage checks the same token the gateway and rental did.
       authorization: this.cls.get<string>(CALLER_AUTHORIZATION),
+      // And that rental itself asks: only rental may create allocations.
+      [SERVICE_TOKEN_HEADER]: await this.serviceTokens.tokenFor('manage'),
     };
     await this.policy.execute(async ({ signal }) => {
       const response = await this.connections.request({

@@ -33,3 +33,22 @@ export class AuthConfig {
   @IsString()
   JWT_AUDIENCE?: string;
 }
+
+/**
+ * The key the apps sign their own calls to each other with (rental → manage), so that a callee can
+ * tell a service from a customer. Only the apps hold it; the customers' issuer never does.
+ */
+export class ServiceTokenConfig {
+  @IsString({ message: 'SERVICE_TOKEN_SECRET must be set (at least 32 characters)' })
+  @Length(32, 512, { message: 'SERVICE_TOKEN_SECRET must be 32 to 512 characters' })
+  @ValidateBy({
+    name: 'notTheCustomersKey',
+    validator: {
+      // Each config instance holds the whole environment, so JWT_SECRET is here too.
+      validate: (secret, args) => secret !== (args?.object as AuthConfig).JWT_SECRET,
+      defaultMessage: () =>
+        'SERVICE_TOKEN_SECRET must differ from JWT_SECRET: whoever signs customer tokens could otherwise sign service tokens',
+    },
+  })
+  SERVICE_TOKEN_SECRET!: string;
+}

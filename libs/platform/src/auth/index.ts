@@ -5,3 +5,6 @@ export * from './caller.decorator';
 export * from './access.decorators';
 export * from './token-verifier';
 export * from './auth.config';
+export * from './service-tokens';
+export * from './service-caller.guard';
+export * from './service-identity.module';
