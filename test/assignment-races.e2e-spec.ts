@@ -3,7 +3,7 @@ import { ChannelModel, ConfirmChannel, connect } from 'amqplib';
 import { createConnection } from 'mysql2/promise';
 import { randomUUID } from 'node:crypto';
 import { assignmentsOf, countDoubleBookings } from './e2e-databases';
-import { E2E_DATABASES, E2E_ENV, SPARE_PORTS } from './e2e-env';
+import { ADMIN_DATABASES, E2E_DATABASES, E2E_ENV, SPARE_PORTS } from './e2e-env';
 import { publishEvent } from './events';
 import { FaultProxy } from './fault-proxy';
 import { Answer, AppProcess, TestSystem, dayFromToday, eventually, inPool, newLocation, sleep } from './harness';
@@ -14,7 +14,8 @@ import { RentalApi } from './rental-api';
  * databases: the e2e suites run one at a time).
  */
 async function innodbDeadlocks(): Promise<{ count: number; latestTables: string[] }> {
-  const connection = await createConnection(E2E_DATABASES.assign);
+  // InnoDB's status needs the PROCESS privilege, which assign's own user does not have.
+  const connection = await createConnection(ADMIN_DATABASES.mariadb);
   try {
     const [counter] = await connection.query("SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'");
     const [[engine]] = (await connection.query('SHOW ENGINE INNODB STATUS')) as unknown as [{ Status: string }[]];

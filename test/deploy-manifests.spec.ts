@@ -25,6 +25,7 @@ import * as policyV1 from 'kubernetes-models/policy/v1';
 import * as coreV1 from 'kubernetes-models/v1';
 import { parse, parseAllDocuments } from 'yaml';
 import { DB_SETUP_ENTRY, appEntry } from '../scripts/build-output';
+import { DbSetupConfig } from '../scripts/db-setup.config';
 import { AssignConfig } from '../apps/assign/src/assign.config';
 import { GatewayConfig } from '../apps/gateway/src/gateway.config';
 import { ManageConfig } from '../apps/manage/src/manage.config';
@@ -470,6 +471,23 @@ const SERVER_CREDENTIALS: Record<string, { user: (env: Record<string, string>) =
   mariadb: { user: () => 'root', password: 'MARIADB_ROOT_PASSWORD' },
   rabbitmq: { user: (env) => env.RABBITMQ_DEFAULT_USER, password: 'RABBITMQ_DEFAULT_PASS' },
 };
+/**
+ * The account a URL may carry to a database or broker server: db:setup's administrator URLs
+ * (`*_ADMIN_URL`) the server's own administrator; an app's database URL a user of the app's own,
+ * named after it (db:setup creates it), never the administrator.
+ */
+function expectAccount(where: string, variable: string, url: URL, administrator: [string | undefined, string | undefined]): void {
+  const given = [decodeURIComponent(url.username), decodeURIComponent(url.password)];
+  const app = /^([A-Z]+)_DATABASE_URL$/.exec(variable)?.[1].toLowerCase();
+  if (app) {
+    expect([where, given[0]]).toEqual([where, app]);
+    expect([where, given[0]]).not.toEqual([where, administrator[0]]);
+  } else {
+    expect([where, ...given]).toEqual([where, ...administrator]);
+  }
+  expect([where, given[1]]).not.toEqual([where, '']);
+}
+
 const imageRepository = (image: string) =>
   image
     .replace(/[:@].*$/, '')
@@ -702,15 +720,21 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       for (const name of variablesOf(app).filter((v) => v.endsWith('_DATABASE_URL')))
         expect([name, jobEnv[name]]).toEqual([name, env[name]]);
     }
+    // Only the Job gets the administrators, to create each app's user with.
+    for (const name of Object.keys(new DbSetupConfig())) {
+      expect([name, jobEnv[name]]).toEqual([name, expect.stringMatching(/^[a-z]+:\/\//)]);
+      for (const app of APP_NAMES) expect([app, name, values(appEnv(app))[name]]).toEqual([app, name, undefined]);
+    }
     expect(podSpec(job).restartPolicy).toMatch(/^(OnFailure|Never)$/);
   });
 
   it('points every URL at a rendered Service and port, with the password the server is started with', () => {
-    const urls = new Map<string, string>();
-    for (const app of APP_NAMES)
-      for (const [k, v] of Object.entries(values(appEnv(app)))) if (/^[a-z]+:\/\//.test(v)) urls.set(`${app} ${k}`, v);
+    const urls = new Map<string, [string, string]>();
+    const job = containerEnv(objects, mainContainer(all(objects, 'Job')[0]));
+    for (const [who, env] of [...APP_NAMES.map((app) => [app, appEnv(app)] as const), [DB_SETUP, job] as const])
+      for (const [k, v] of Object.entries(values(env))) if (/^[a-z]+:\/\//.test(v)) urls.set(`${who} ${k}`, [k, v]);
     expect(urls.size).toBeGreaterThan(0);
-    for (const [where, value] of urls) {
+    for (const [where, [variable, value]] of urls) {
       const url = new URL(value);
       if (url.hostname.includes('.')) continue; // outside the cluster (a managed service)
       const service = find(objects, 'Service', url.hostname);
@@ -719,9 +743,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       if (!server) continue; // one of our apps
       const credentials = SERVER_CREDENTIALS[imageRepository(mainContainer(server).image)];
       const serverEnv = values(containerEnv(objects, mainContainer(server)));
-      const given = [decodeURIComponent(url.username), decodeURIComponent(url.password)];
-      expect([where, ...given]).toEqual([where, credentials.user(serverEnv), serverEnv[credentials.password]]);
-      expect(url.password).not.toBe('');
+      expectAccount(where, variable, url, [credentials.user(serverEnv), serverEnv[credentials.password]]);
     }
   });
 
@@ -765,12 +787,46 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       expect([app, admits(objects, deployment(app), PROMETHEUS, port)]).toEqual([app, true]);
     }
     // Incoming only: the apps' own connections (databases, broker, the token issuer's keys) stay open,
-    // and every policy selects some pods (a mistyped label would leave an app open).
+    // and every policy selects some pods (a mistyped label would leave an app or a server open).
     for (const policy of all(objects, 'NetworkPolicy')) {
       expect([policy.metadata.name, policyTypes(policy)]).toEqual([policy.metadata.name, ['Ingress']]);
-      const selected = all(objects, 'Deployment').filter((d) => selects(policy.spec.podSelector, d.spec.template.metadata.labels));
+      const selected = [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet')].filter((d) =>
+        selects(policy.spec.podSelector, d.spec.template.metadata.labels),
+      );
       expect([policy.metadata.name, selected.length > 0]).toEqual([policy.metadata.name, true]);
     }
+  });
+
+  it('lets into each database and broker port only the workloads whose URLs name it: nobody into RabbitMQ management', () => {
+    const namespace = all(objects, 'Namespace')[0].metadata.name;
+    const workloads = [...all(objects, 'Deployment'), ...all(objects, 'Job')];
+    const callers: [string, Pod][] = [
+      ...workloads.map((w): [string, Pod] => [w.metadata.name, { namespace, labels: w.spec.template.metadata.labels }]),
+      ['another pod in the namespace', { namespace, labels: { 'app.kubernetes.io/name': 'debug' } }],
+    ];
+    const servers = all(objects, 'StatefulSet');
+    expect(servers.map((s) => s.metadata.name).sort()).toEqual([...INFRA].sort());
+    for (const server of servers) {
+      const service = get(objects, 'Service', server.metadata.name);
+      for (const { containerPort: port, name: portName } of mainContainer(server).ports) {
+        const servicePort = service.spec.ports.find((p: any) => containerPort(mainContainer(server), p.targetPort) === port).port;
+        // Who has a URL to this server and port, by the variables it reads.
+        const expected = workloads
+          .filter((w) =>
+            Object.values(values(containerEnv(objects, mainContainer(w)))).some((v) => {
+              if (!/^[a-z]+:\/\//.test(v)) return false;
+              const url = new URL(v);
+              return url.hostname === service.metadata.name && Number(url.port) === servicePort;
+            }),
+          )
+          .map((w) => w.metadata.name);
+        const admitted = callers.filter(([, pod]) => admits(objects, server, pod, port)).map(([name]) => name);
+        expect([server.metadata.name, portName, admitted.sort()]).toEqual([server.metadata.name, portName, expected.sort()]);
+      }
+    }
+    expect(
+      admits(objects, find(objects, 'StatefulSet', 'rabbitmq')!, { namespace, labels: { 'app.kubernetes.io/name': 'rental' } }, 15672),
+    ).toBe(false);
   });
 
   it('routes the Ingress to the gateway Service', () => {
@@ -869,12 +925,7 @@ describe('deploy/docker-compose.yml', () => {
         const credentials = SERVER_CREDENTIALS[url.hostname];
         if (credentials) {
           const serverEnv = envOf(url.hostname);
-          expect([service, name, url.username, url.password]).toEqual([
-            service,
-            name,
-            credentials.user(serverEnv),
-            serverEnv[credentials.password],
-          ]);
+          expectAccount(`${service} ${name}`, name, url, [credentials.user(serverEnv), serverEnv[credentials.password]]);
         }
       }
     }

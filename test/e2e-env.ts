@@ -25,10 +25,19 @@ export const PORTS: Record<AppName, number> = {
 export const SPARE_PORTS = [BASE + 91, BASE + 92, BASE + 93, BASE + 94, BASE + 95];
 
 export const E2E_DATABASES = {
-  rental: `postgres://postgres@127.0.0.1:5432/rental_e2e${SUFFIX}`,
-  manage: `postgres://postgres@127.0.0.1:5432/manage_e2e${SUFFIX}`,
-  view: `postgres://postgres@127.0.0.1:5432/view_e2e${SUFFIX}`,
-  assign: `mysql://root@127.0.0.1:3306/assign_e2e${SUFFIX}`,
+  rental: `postgres://rental@127.0.0.1:5432/rental_e2e${SUFFIX}`,
+  manage: `postgres://manage@127.0.0.1:5432/manage_e2e${SUFFIX}`,
+  view: `postgres://view@127.0.0.1:5432/view_e2e${SUFFIX}`,
+  assign: `mysql://assign@127.0.0.1:3306/assign_e2e${SUFFIX}`,
+};
+
+/**
+ * The servers' administrators, for what only they may do: drop the e2e databases, read InnoDB's
+ * status. db:setup's defaults are the same; the apps never connect as them.
+ */
+export const ADMIN_DATABASES = {
+  postgres: 'postgres://postgres@127.0.0.1:5432/postgres',
+  mariadb: 'mysql://root@127.0.0.1:3306/',
 };
 
 /** The tests sign their own tokens with it (test/tokens.ts); the apps check them with it. */

@@ -5,6 +5,7 @@ import { GatewayConfig } from '../apps/gateway/src/gateway.config';
 import { ManageConfig } from '../apps/manage/src/manage.config';
 import { RentalConfig } from '../apps/rental/src/rental.config';
 import { ViewConfig } from '../apps/view/src/view.config';
+import { DbSetupConfig } from '../scripts/db-setup.config';
 import { AuthConfig, ServiceTokenConfig } from '../libs/platform/src/auth/auth.config';
 
 const text = readFileSync(join(__dirname, '../.env.example'), 'utf8');
@@ -22,6 +23,7 @@ describe('.env.example', () => {
     ['manage', ManageConfig],
     ['assign', AssignConfig],
     ['view', ViewConfig],
+    ['db:setup', DbSetupConfig],
   ])('lists every variable %s reads, with its default', (_app, configClass) => {
     for (const [name, value] of Object.entries(new configClass())) {
       expect([name, documented.get(name)]).toEqual([name, String(value)]);

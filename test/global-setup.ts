@@ -3,20 +3,20 @@ import { existsSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { appEntry } from '../scripts/build-output';
-import { APPS, E2E_DATABASES, E2E_ENV, E2E_VHOST } from './e2e-env';
+import { ADMIN_DATABASES, APPS, E2E_DATABASES, E2E_ENV, E2E_VHOST } from './e2e-env';
 
 /** A clean slate for every run: fresh e2e databases (migrated by db:setup) and a fresh vhost. */
 export default async function globalSetup(): Promise<void> {
   const missing = APPS.filter((app) => !existsSync(appEntry(app)));
   if (missing.length > 0) throw new Error(`Build the apps first (npm run build); missing: ${missing.join(', ')}`);
 
-  const postgres = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const postgres = new Client({ connectionString: ADMIN_DATABASES.postgres });
   await postgres.connect();
   for (const url of [E2E_DATABASES.rental, E2E_DATABASES.manage, E2E_DATABASES.view]) {
     await postgres.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
   }
   await postgres.end();
-  const mariadb = await createConnection('mysql://root@127.0.0.1:3306/');
+  const mariadb = await createConnection(ADMIN_DATABASES.mariadb);
   await mariadb.query(`DROP DATABASE IF EXISTS \`${new URL(E2E_DATABASES.assign).pathname.slice(1)}\``);
   await mariadb.end();
 

@@ -19,10 +19,10 @@ const PORTS: Record<AppName, number> = { gateway: 28088, rental: 28081, manage: 
 const VHOST = 'storage-rental-bench';
 
 export const BENCH_DATABASES = {
-  rental: 'postgres://postgres@127.0.0.1:5432/rental_bench',
-  manage: 'postgres://postgres@127.0.0.1:5432/manage_bench',
-  view: 'postgres://postgres@127.0.0.1:5432/view_bench',
-  assign: 'mysql://root@127.0.0.1:3306/assign_bench',
+  rental: 'postgres://rental@127.0.0.1:5432/rental_bench',
+  manage: 'postgres://manage@127.0.0.1:5432/manage_bench',
+  view: 'postgres://view@127.0.0.1:5432/view_bench',
+  assign: 'mysql://assign@127.0.0.1:3306/assign_bench',
 };
 
 const url = (app: AppName) => `http://127.0.0.1:${PORTS[app]}`;

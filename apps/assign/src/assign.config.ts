@@ -8,7 +8,7 @@ export class AssignConfig extends BrokerConfig {
   ASSIGN_PORT: number = 8083;
 
   @Matches(/^(mysql|mariadb):\/\/.+/, { message: '$property must be a mysql:// or mariadb:// URL' })
-  ASSIGN_DATABASE_URL: string = 'mysql://root@127.0.0.1:3306/assign';
+  ASSIGN_DATABASE_URL: string = 'mysql://assign@127.0.0.1:3306/assign';
 
   /** Locations stocked on first start (comma-separated); empty for none. */
   @Matches(/^([a-z0-9-]{1,64}(,[a-z0-9-]{1,64})*)?$/, { message: '$property must be comma-separated location names (a-z, 0-9, -)' })

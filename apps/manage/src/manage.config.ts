@@ -8,5 +8,5 @@ export class ManageConfig extends BrokerConfig {
   MANAGE_PORT: number = 8082;
 
   @Matches(/^postgres(ql)?:\/\/.+/, { message: '$property must be a postgres:// URL' })
-  MANAGE_DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/manage';
+  MANAGE_DATABASE_URL: string = 'postgres://manage@127.0.0.1:5432/manage';
 }

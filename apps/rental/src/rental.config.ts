@@ -30,7 +30,7 @@ export class RentalConfig extends BrokerConfig {
   RENTAL_PORT: number = 8081;
 
   @Matches(/^postgres(ql)?:\/\/.+/, { message: '$property must be a postgres:// URL' })
-  RENTAL_DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/rental';
+  RENTAL_DATABASE_URL: string = 'postgres://rental@127.0.0.1:5432/rental';
 
   @Matches(/^https?:\/\/.+/, { message: '$property must be an http(s):// URL' })
   MANAGE_URL: string = 'http://127.0.0.1:8082';

@@ -8,5 +8,5 @@ export class ViewConfig extends BrokerConfig {
   VIEW_PORT: number = 8084;
 
   @Matches(/^postgres(ql)?:\/\/.+/, { message: '$property must be a postgres:// URL' })
-  VIEW_DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/view';
+  VIEW_DATABASE_URL: string = 'postgres://view@127.0.0.1:5432/view';
 }
