@@ -21,8 +21,8 @@ describe('allocation status', () => {
     expect(cancel(status)).toEqual({ status, tellAssign: false });
   });
 
-  it('marks a cancelled allocation RELEASED once assign freed the unit', () => {
-    expect(afterReleased('CANCELLED')).toBe('RELEASED');
-    expect(afterReleased('ASSIGNED')).toBe('ASSIGNED');
+  it('marks an allocation RELEASED once assign freed the unit, even if the release overtook the cancel or the assignment', () => {
+    for (const status of ['REQUESTED', 'ASSIGNED', 'CANCELLED', 'RELEASED'] as const) expect(afterReleased(status)).toBe('RELEASED');
+    expect(afterReleased('UNAVAILABLE')).toBe('UNAVAILABLE');
   });
 });

@@ -14,8 +14,13 @@ export function afterUnavailable(status: AllocationStatus): AllocationStatus {
   return status === 'REQUESTED' ? 'UNAVAILABLE' : status;
 }
 
+/**
+ * assign releases a unit only after a cancel, so a release that overtook the assignment or the
+ * cancel itself (a retry, another replica) still ends the allocation RELEASED; a later cancel
+ * then changes nothing and tells assign nothing.
+ */
 export function afterReleased(status: AllocationStatus): AllocationStatus {
-  return status === 'CANCELLED' ? 'RELEASED' : status;
+  return status === 'UNAVAILABLE' ? status : 'RELEASED';
 }
 
 /** Cancelling tells assign only when assign may hold, or be about to take, a unit. */

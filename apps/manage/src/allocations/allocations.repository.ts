@@ -38,9 +38,10 @@ export class AllocationsRepository {
   }
 
   /**
-   * Applies assign's outcome in one statement, in the current transaction: locks the allocation
-   * and moves it as `moves` says for its current status (see statusMoves), with the outcome's unit
-   * or reason. False when there is no allocation for the rental.
+   * Applies assign's outcome in one statement, in the current transaction: locks the allocation,
+   * moves it as `moves` says for its current status (see statusMoves), and records the outcome's
+   * unit or reason even when the status stays (a cancel that came first), so that every arrival
+   * order ends with the same row. False when there is no allocation for the rental.
    */
   async recordOutcome(
     rentalId: string,
@@ -49,10 +50,10 @@ export class AllocationsRepository {
   ): Promise<boolean> {
     const rows: unknown[] = await this.txHost.tx.query(
       `WITH current AS (SELECT rental_id, status FROM allocation WHERE rental_id = $1 FOR UPDATE),
-       moved AS (
-         UPDATE allocation SET status = $2::jsonb ->> current.status, unit_code = COALESCE($3, allocation.unit_code),
-           reason = COALESCE($4, allocation.reason), updated_at = now()
-         FROM current WHERE allocation.rental_id = current.rental_id AND $2::jsonb ? current.status
+       recorded AS (
+         UPDATE allocation SET status = COALESCE($2::jsonb ->> current.status, current.status),
+           unit_code = COALESCE($3, allocation.unit_code), reason = COALESCE($4, allocation.reason), updated_at = now()
+         FROM current WHERE allocation.rental_id = current.rental_id
        )
        SELECT 1 FROM current`,
       [rentalId, JSON.stringify(moves), fields.unitCode ?? null, fields.reason ?? null],

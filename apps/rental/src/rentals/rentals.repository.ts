@@ -32,8 +32,10 @@ export class RentalsRepository {
 
   /**
    * Applies an outcome in one statement, in the current transaction: locks the rental, moves it as
-   * `moves` says for its current status (see statusMoves), with the outcome's unit or reason.
-   * Returns the status it had and whether it moved; null when there is no such rental.
+   * `moves` says for its current status (see statusMoves), and records the outcome's unit or
+   * reason even when the status stays (a cancel that came first), so that every arrival order
+   * ends with the same row. Returns the status it had and whether it moved; null when there is no
+   * such rental.
    */
   async recordOutcome(
     id: string,
@@ -42,13 +44,12 @@ export class RentalsRepository {
   ): Promise<{ previousStatus: RentalStatus; moved: boolean } | null> {
     const [row] = await this.txHost.tx.query<{ previousStatus: RentalStatus; moved: boolean }[]>(
       `WITH current AS (SELECT id, status FROM rental WHERE id = $1 FOR UPDATE),
-       moved AS (
-         UPDATE rental SET status = $2::jsonb ->> current.status, unit_code = COALESCE($3, rental.unit_code),
+       recorded AS (
+         UPDATE rental SET status = COALESCE($2::jsonb ->> current.status, current.status), unit_code = COALESCE($3, rental.unit_code),
            reason = COALESCE($4, rental.reason), updated_at = now()
-         FROM current WHERE rental.id = current.id AND $2::jsonb ? current.status
-         RETURNING rental.id
+         FROM current WHERE rental.id = current.id
        )
-       SELECT current.status AS "previousStatus", moved.id IS NOT NULL AS moved FROM current LEFT JOIN moved ON true`,
+       SELECT current.status AS "previousStatus", $2::jsonb ? current.status AS moved FROM current`,
       [id, JSON.stringify(moves), fields.unitCode ?? null, fields.reason ?? null],
     );
     return row ?? null;
