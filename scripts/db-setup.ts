@@ -1,6 +1,7 @@
 /**
  * Gives each app its own database user (PostgreSQL role, MariaDB user) and its database, owned by
- * that user, then runs that app's migrations as that user. Safe to run again.
+ * that user, then runs that app's migrations as that user; then declares the broker's topology and
+ * gives each app its own broker user (broker-setup.ts). Safe to run again.
  * Usage: npm run db:setup   (reads the same environment variables as the apps, plus DbSetupConfig)
  */
 import { databaseOptions, migrateUnderLock, validateConfig } from '@app/platform';
@@ -15,6 +16,7 @@ import { RentalConfig } from '../apps/rental/src/rental.config';
 import { RENTAL_ENTITIES, RENTAL_MIGRATIONS } from '../apps/rental/src/rental.schema';
 import { ViewConfig } from '../apps/view/src/view.config';
 import { VIEW_ENTITIES, VIEW_MIGRATIONS } from '../apps/view/src/view.schema';
+import { setUpBroker } from './broker-setup';
 import { DbSetupConfig } from './db-setup.config';
 
 const databases = [
@@ -128,7 +130,7 @@ async function setUpMariaDb(adminUrl: string, appUrl: string): Promise<boolean> 
 async function main() {
   const admin = validateConfig(DbSetupConfig)(process.env);
   for (const [index, database] of databases.entries()) {
-    const step = `[${index + 1}/${databases.length}] ${database.app}`;
+    const step = `[${index + 1}/${databases.length + 1}] ${database.app}`;
     const created = database.url.startsWith('postgres')
       ? await setUpPostgres(admin.POSTGRES_ADMIN_URL, database.url)
       : await setUpMariaDb(admin.MARIADB_ADMIN_URL, database.url);
@@ -144,6 +146,7 @@ async function main() {
       await dataSource.destroy();
     }
   }
+  console.log(`[${databases.length + 1}/${databases.length + 1}] broker: ${await setUpBroker(process.env)}`);
 }
 
 main().catch((error: unknown) => {

@@ -30,3 +30,10 @@ if port_open 5672; then echo "  RabbitMQ is up"; else
   rabbitmqctl start_app >/dev/null 2>&1 || rabbitmq-server -detached
   wait_for RabbitMQ 5672
 fi
+
+# db:setup makes each app's broker user and declares the topology through the management API.
+if port_open 15672; then echo "  RabbitMQ management is up"; else
+  echo "  enabling RabbitMQ's management plugin"
+  rabbitmq-plugins enable rabbitmq_management >/dev/null
+  wait_for "RabbitMQ management" 15672
+fi

@@ -7,6 +7,7 @@
 import './check-node.cjs';
 import { execSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { brokerAccountOf } from '../libs/messaging/src/broker-accounts';
 import { appEntry } from './build-output';
 
 const APPS = ['gateway', 'rental', 'manage', 'assign', 'view'];
@@ -44,7 +45,10 @@ step('[3/4] databases', 'npm run --silent db:setup');
 process.stdout.write('\n== [4/4] apps\n');
 const env = settings();
 const children = APPS.map((app) => {
-  const child = spawn(process.execPath, [appEntry(app)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [appEntry(app)], {
+    env: { ...env, ...brokerAccountOf(app, env) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = `[${app}]`.padEnd(10);
   for (const stream of [child.stdout, child.stderr]) {
     stream.on('data', (chunk: Buffer) =>

@@ -8,6 +8,7 @@
  */
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
+import { BROKER_APPS, brokerUrlVariableOf } from '@app/messaging';
 import { AuthConfig, HealthModule, ServiceTokenConfig, validateConfig } from '@app/platform';
 import { MetricsController } from '../libs/platform/src/metrics/metrics.controller';
 import Ajv2019 from 'ajv/dist/2019';
@@ -473,12 +474,21 @@ const SERVER_CREDENTIALS: Record<string, { user: (env: Record<string, string>) =
 };
 /**
  * The account a URL may carry to a database or broker server: db:setup's administrator URLs
- * (`*_ADMIN_URL`) the server's own administrator; an app's database URL a user of the app's own,
- * named after it (db:setup creates it), never the administrator.
+ * (`*_ADMIN_URL`) the server's own administrator; an app's database and broker URLs a user of the
+ * app's own, named after it (db:setup creates it), never the administrator.
  */
-function expectAccount(where: string, variable: string, url: URL, administrator: [string | undefined, string | undefined]): void {
+function expectAccount(
+  where: string,
+  variable: string,
+  url: URL,
+  administrator: [string | undefined, string | undefined],
+  workload: string,
+): void {
   const given = [decodeURIComponent(url.username), decodeURIComponent(url.password)];
-  const app = /^([A-Z]+)_DATABASE_URL$/.exec(variable)?.[1].toLowerCase();
+  // <APP>_DATABASE_URL and <APP>_AMQP_URL name that app's account; an app's AMQP_URL its own.
+  const app =
+    /^([A-Z]+)_(?:DATABASE|AMQP)_URL$/.exec(variable)?.[1].toLowerCase() ??
+    (variable === 'AMQP_URL' && (BROKER_APPS as readonly string[]).includes(workload) ? workload : undefined);
   if (app) {
     expect([where, given[0]]).toEqual([where, app]);
     expect([where, given[0]]).not.toEqual([where, administrator[0]]);
@@ -720,6 +730,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       for (const name of variablesOf(app).filter((v) => v.endsWith('_DATABASE_URL')))
         expect([name, jobEnv[name]]).toEqual([name, env[name]]);
     }
+    // The broker user the Job makes for each app is the one the app connects as.
+    for (const app of BROKER_APPS) expect([app, jobEnv[brokerUrlVariableOf(app)]]).toEqual([app, values(appEnv(app)).AMQP_URL]);
     // Only the Job gets the administrators, to create each app's user with.
     for (const name of Object.keys(new DbSetupConfig())) {
       expect([name, jobEnv[name]]).toEqual([name, expect.stringMatching(/^[a-z]+:\/\//)]);
@@ -743,7 +755,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       if (!server) continue; // one of our apps
       const credentials = SERVER_CREDENTIALS[imageRepository(mainContainer(server).image)];
       const serverEnv = values(containerEnv(objects, mainContainer(server)));
-      expectAccount(where, variable, url, [credentials.user(serverEnv), serverEnv[credentials.password]]);
+      expectAccount(where, variable, url, [credentials.user(serverEnv), serverEnv[credentials.password]], where.split(' ')[0]);
     }
   });
 
@@ -797,7 +809,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     }
   });
 
-  it('lets into each database and broker port only the workloads whose URLs name it: nobody into RabbitMQ management', () => {
+  it('lets into each database and broker port only the workloads whose URLs name it: only the Job into RabbitMQ management', () => {
     const namespace = all(objects, 'Namespace')[0].metadata.name;
     const workloads = [...all(objects, 'Deployment'), ...all(objects, 'Job')];
     const callers: [string, Pod][] = [
@@ -810,11 +822,12 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       const service = get(objects, 'Service', server.metadata.name);
       for (const { containerPort: port, name: portName } of mainContainer(server).ports) {
         const servicePort = service.spec.ports.find((p: any) => containerPort(mainContainer(server), p.targetPort) === port).port;
-        // Who has a URL to this server and port, by the variables it reads.
+        // Who has a URL to this server and port, by the variables it reads. The Job only reads the
+        // apps' broker URLs for their users and passwords; it connects to the management API.
         const expected = workloads
           .filter((w) =>
-            Object.values(values(containerEnv(objects, mainContainer(w)))).some((v) => {
-              if (!/^[a-z]+:\/\//.test(v)) return false;
+            Object.entries(values(containerEnv(objects, mainContainer(w)))).some(([name, v]) => {
+              if (!/^[a-z]+:\/\//.test(v) || (w.kind === 'Job' && /^[A-Z]+_AMQP_URL$/.test(name))) return false;
               const url = new URL(v);
               return url.hostname === service.metadata.name && Number(url.port) === servicePort;
             }),
@@ -916,16 +929,17 @@ describe('deploy/docker-compose.yml', () => {
 
   it('points every URL at a compose service, port and password that exist', () => {
     const ports = Object.fromEntries(APP_NAMES.map((app) => [app, Number(envOf(app)[portVariableOf(app)])]));
-    const defaultPorts: Record<string, number> = { postgres: 5432, mariadb: 3306, rabbitmq: 5672 };
+    // RabbitMQ: AMQP, or its management API over http (db-setup's).
+    const serverPort = (url: URL) => ({ postgres: 5432, mariadb: 3306, rabbitmq: url.protocol === 'http:' ? 15672 : 5672 })[url.hostname];
     for (const service of [...APP_NAMES, DB_SETUP]) {
       for (const [name, value] of Object.entries(envOf(service)).filter(([, v]) => /^[a-z]+:\/\//.test(v))) {
         const url = new URL(value);
         expect([service, name, url.hostname in services]).toEqual([service, name, true]);
-        expect([service, name, Number(url.port)]).toEqual([service, name, ports[url.hostname] ?? defaultPorts[url.hostname]]);
+        expect([service, name, Number(url.port)]).toEqual([service, name, ports[url.hostname] ?? serverPort(url)]);
         const credentials = SERVER_CREDENTIALS[url.hostname];
         if (credentials) {
           const serverEnv = envOf(url.hostname);
-          expectAccount(`${service} ${name}`, name, url, [credentials.user(serverEnv), serverEnv[credentials.password]]);
+          expectAccount(`${service} ${name}`, name, url, [credentials.user(serverEnv), serverEnv[credentials.password]], service);
         }
       }
     }

@@ -3,6 +3,8 @@
  * databases (*_e2e), their own RabbitMQ vhost and their own ports, so a running development
  * system is neither disturbed nor read.
  */
+import { BROKER_APPS, brokerUrlVariableOf } from '../libs/messaging/src/broker-accounts';
+
 // E2E_SLOT=n gives a second test run on this machine its own ports, databases and vhost.
 const SLOT = Number(process.env.E2E_SLOT ?? 0);
 const SUFFIX = SLOT === 0 ? '' : String(SLOT);
@@ -65,7 +67,13 @@ export const E2E_ENV: Record<string, string> = {
   MANAGE_DATABASE_URL: E2E_DATABASES.manage,
   VIEW_DATABASE_URL: E2E_DATABASES.view,
   ASSIGN_DATABASE_URL: E2E_DATABASES.assign,
+  // The tests' own and the ops tools': an administrator. Each app gets its own account (brokerEnvOf).
   AMQP_URL: `amqp://guest:guest@127.0.0.1:5672/${E2E_VHOST}`,
+  // Each app's broker account, made by db:setup; e2e names of their own, so that a development
+  // db:setup does not change their passwords.
+  ...Object.fromEntries(
+    BROKER_APPS.map((app) => [brokerUrlVariableOf(app), `amqp://e2e${SUFFIX}-${app}:e2e-${app}-broker@127.0.0.1:5672/${E2E_VHOST}`]),
+  ),
   SHUTDOWN_DRAIN_MS: '300',
   OUTBOX_POLL_MS: '200',
   AMQP_RETRY_DELAY_MS: '200',

@@ -2,8 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { activeAssignments, assignmentsOf, countDoubleBookings, queryPostgres } from './e2e-databases';
-import { PORTS, SPARE_PORTS } from './e2e-env';
-import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newCustomer, newLocation, request, sleep } from './harness';
+import { E2E_ENV, E2E_VHOST, PORTS, SPARE_PORTS } from './e2e-env';
+import {
+  AppProcess,
+  TestSystem,
+  dayFromToday,
+  eventually,
+  inPool,
+  newCustomer,
+  newLocation,
+  request,
+  setUpBrokerFor,
+  sleep,
+} from './harness';
 import { requestHash } from '../apps/rental/src/rentals/rental';
 import { RentalApi } from './rental-api';
 import { RoundRobinProxy } from './round-robin-proxy';
@@ -382,8 +393,14 @@ describe('fault isolation and no lost data', () => {
   });
 });
 
-describe('an event for a consumer that has never run', () => {
+describe('an event published before the broker has its topology', () => {
   const vhost = `storage-rental-e2e-fresh-${process.env.E2E_SLOT ?? 0}`;
+  /** The e2e environment, on a vhost of its own: each app's broker URL moved there too. */
+  const onFreshVhost = Object.fromEntries(
+    Object.entries(E2E_ENV)
+      .filter(([name]) => name.endsWith('AMQP_URL'))
+      .map(([name, url]) => [name, url.replace(`/${E2E_VHOST}`, `/${vhost}`)]),
+  );
   let system: TestSystem;
 
   beforeAll(() => {
@@ -394,26 +411,39 @@ describe('an event for a consumer that has never run', () => {
     }
   }, 30_000);
 
-  afterAll(() => system?.stop());
+  afterAll(async () => {
+    await system?.stop();
+    execFileSync('rabbitmqctl', ['delete_vhost', vhost], { stdio: 'pipe' });
+  });
 
-  it('waits in that consumer’s queue instead of being confirmed and dropped', async () => {
+  it('waits in its outbox instead of being confirmed and dropped, and reaches a consumer that never ran once db:setup has run', async () => {
+    // A brand-new broker: no exchange, no queue, no app user yet. The apps connect as the administrator until db:setup makes theirs.
     execFileSync('rabbitmqctl', ['add_vhost', vhost], { stdio: 'pipe' });
     execFileSync('rabbitmqctl', ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'], { stdio: 'pipe' });
-    const env = { AMQP_URL: `amqp://guest:guest@127.0.0.1:5672/${vhost}` };
-    // A brand-new broker, and assign has never connected to it: nobody has bound its queue yet.
+    const env = { AMQP_URL: onFreshVhost.AMQP_URL };
     system = await TestSystem.start({ apps: ['gateway', 'rental', 'manage', 'view'], env });
     const api = new RentalApi(system.gateway);
     const location = newLocation();
-    const units = new AppProcess('assign', SPARE_PORTS[2], { ...env, ASSIGN_PORT: String(SPARE_PORTS[2]) });
     const applied = await api.apply({ location, size: 'S' });
     expect(applied.status).toBe(201);
-    await sleep(1000); // AllocationRequested has been published by now
+    // manage's relay tried: the broker has no exchange yet and refused it, and the row stayed.
+    await eventually(
+      async () => system.app('manage').output.filter((line) => line.includes('The broker closed the publisher channel')),
+      (lines) => lines.length >= 1,
+      { message: 'manage did not try to publish AllocationRequested' },
+    );
 
+    await setUpBrokerFor(onFreshVhost);
+    const units = new AppProcess('assign', SPARE_PORTS[2], {
+      ...onFreshVhost,
+      AMQP_URL: onFreshVhost.ASSIGN_AMQP_URL,
+      ASSIGN_PORT: String(SPARE_PORTS[2]),
+    });
     units.start();
     try {
       await units.waitReady();
       await request('POST', `${units.url}/storage-units`, { code: `${location}-S-1`, location, size: 'S' }, ADMIN);
-      // The request was published before the unit existed, so the answer is "unavailable": what matters is that one came.
+      // The request may reach assign before the unit exists, so the answer may be "unavailable": what matters is that one came.
       const view = await api.settledView(applied.body.id);
       expect(['CONFIRMED', 'REJECTED']).toContain(view.status);
     } finally {
@@ -426,7 +456,9 @@ describe('when assign’s database goes away for a while', () => {
   let system: TestSystem;
 
   beforeAll(async () => {
-    system = await TestSystem.start({ env: { AMQP_MAX_ATTEMPTS: '2', AMQP_RETRY_DELAY_MS: '100' } });
+    const env = { AMQP_MAX_ATTEMPTS: '2', AMQP_RETRY_DELAY_MS: '100' };
+    await setUpBrokerFor(env);
+    system = await TestSystem.start({ env });
   });
 
   afterAll(async () => {

@@ -20,11 +20,9 @@ export default async function globalSetup(): Promise<void> {
   await mariadb.query(`DROP DATABASE IF EXISTS \`${new URL(E2E_DATABASES.assign).pathname.slice(1)}\``);
   await mariadb.end();
 
-  execFileSync('npm', ['run', '--silent', 'db:setup'], { env: { ...process.env, ...E2E_ENV }, stdio: 'inherit' });
-
+  // A fresh vhost: db:setup makes it again, with the topology and the apps' broker users.
   rabbitmqctl('delete_vhost', E2E_VHOST, true);
-  rabbitmqctl('add_vhost', E2E_VHOST);
-  rabbitmqctl('set_permissions', '-p', E2E_VHOST, 'guest', '.*', '.*', '.*');
+  execFileSync('npm', ['run', '--silent', 'db:setup'], { env: { ...process.env, ...E2E_ENV }, stdio: 'inherit' });
 }
 
 function rabbitmqctl(...args: (string | boolean)[]): void {

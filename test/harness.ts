@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { setUpBroker } from '../scripts/broker-setup';
 import { appEntry } from '../scripts/build-output';
+import { brokerAccountOf } from '../libs/messaging/src/broker-accounts';
 import { APPS, AppName, E2E_ENV, PORTS } from './e2e-env';
 
 /** One app as a real process: its built entry point (`appEntry`) with the e2e environment. */
@@ -25,7 +27,7 @@ export class AppProcess {
 
   start(): this {
     const child = spawn(process.execPath, [appEntry(this.app)], {
-      env: { ...process.env, ...E2E_ENV, ...this.env },
+      env: { ...process.env, ...E2E_ENV, ...brokerAccountOf(this.app, E2E_ENV), ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // A chunk may end in the middle of a line: keep the rest until its end arrives.
@@ -195,4 +197,12 @@ export async function inPool<T>(count: number, concurrency: number, task: (index
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * What db:setup does for the broker, with the e2e environment and these settings: a suite whose
+ * apps run with other retry settings needs their retry queues, which only the setup may declare.
+ */
+export function setUpBrokerFor(env: Record<string, string> = {}): Promise<string> {
+  return setUpBroker({ ...process.env, ...E2E_ENV, ...env });
 }

@@ -1,7 +1,11 @@
+import { RentalCancelled, StorageAssigned, StorageReleased } from '@app/contracts';
+import { BROKER_APPS, BrokerApp, brokerUrlVariableOf, queuesOf } from '@app/messaging';
+import { connect } from 'amqplib';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
-import { ADMIN_DATABASES, E2E_DATABASES } from './e2e-env';
-import { TestSystem } from './harness';
+import { ADMIN_DATABASES, E2E_DATABASES, E2E_ENV, E2E_VHOST } from './e2e-env';
+import { EXCHANGE, envelope } from './events';
+import { TestSystem, eventually } from './harness';
 import { RentalApi } from './rental-api';
 
 const nameOf = (url: string) => new URL(url).pathname.slice(1);
@@ -28,9 +32,50 @@ async function onMariadb<T>(url: string, sql: string): Promise<T[]> {
   }
 }
 
+/** The broker account db:setup made for an app (test/e2e-env.ts names them). */
+const brokerUrlOf = (app: BrokerApp) => E2E_ENV[brokerUrlVariableOf(app)];
+
+/**
+ * Publishes as an app's broker user and waits for the confirm; resolves to the broker's refusal
+ * (the channel error's message), or undefined once the broker took the message.
+ */
+async function publishAs(
+  app: BrokerApp,
+  exchange: string,
+  routingKey: string,
+  body: { id: string; type: string },
+): Promise<string | undefined> {
+  const connection = await connect(brokerUrlOf(app));
+  try {
+    const channel = await connection.createConfirmChannel();
+    const refused = new Promise<string>((resolve) => channel.on('error', (error: Error) => resolve(error.message)));
+    const confirmed = new Promise<undefined>((resolve, reject) =>
+      channel.publish(
+        exchange,
+        routingKey,
+        Buffer.from(JSON.stringify(body)),
+        { persistent: true, messageId: body.id, type: body.type },
+        (error) => (error ? reject(error) : resolve(undefined)),
+      ),
+    );
+    return await Promise.race([refused, confirmed.catch(() => refused)]);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/** RabbitMQ's management API as its administrator: who is connected. */
+async function brokerUsersConnected(): Promise<string[]> {
+  const response = await fetch('http://127.0.0.1:15672/api/connections', {
+    headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+  });
+  const connections = (await response.json()) as { user: string; vhost: string }[];
+  return [...new Set(connections.filter((c) => c.vhost === E2E_VHOST).map((c) => c.user))].sort();
+}
+
 /**
  * Issue 14, item 7: each app connects as a user of its own (made by db:setup) that owns its
- * database and nothing else; no app needs a superuser.
+ * database and nothing else, and as a broker user that may publish only its own events.
  */
 describe('least privilege', () => {
   let system: TestSystem;
@@ -89,5 +134,58 @@ describe('least privilege', () => {
     expect(seen.filter((name) => name !== 'information_schema' && !name.startsWith('assign'))).toEqual([]);
     await expect(onMariadb(own, 'SELECT user FROM mysql.user')).rejects.toThrow(/denied/);
     await expect(onMariadb(own, 'CREATE DATABASE not_assigns')).rejects.toThrow(/denied/);
+  });
+
+  describe('the broker', () => {
+    it('every app with a queue is connected as its own broker user, never as the administrator', async () => {
+      const expected = BROKER_APPS.map((app) => decodeURIComponent(new URL(brokerUrlOf(app)).username)).sort();
+      expect(await eventually(brokerUsersConnected, (users) => users.length >= expected.length)).toEqual(expected);
+    });
+
+    it("view's broker user cannot publish storage.assigned.v1, nor can rental's: only assign's may", async () => {
+      const forged = envelope(StorageAssigned.type, StorageAssigned.version, { rentalId: crypto.randomUUID(), unitCode: 'FORGED-1' });
+      for (const app of ['view', 'rental', 'manage'] as const) {
+        expect([app, await publishAs(app, EXCHANGE, StorageAssigned.routingKey, forged)]).toEqual([
+          app,
+          expect.stringMatching(/ACCESS_REFUSED/),
+        ]);
+      }
+      expect(await publishAs('assign', EXCHANGE, StorageAssigned.routingKey, forged)).toBeUndefined();
+    });
+
+    it("no app's broker user may put a message in another's queue, or delete one", async () => {
+      const forged = envelope(StorageAssigned.type, StorageAssigned.version, { rentalId: crypto.randomUUID(), unitCode: 'FORGED-2' });
+      // The default exchange reaches every queue by its name.
+      expect(await publishAs('rental', '', queuesOf('manage').events, forged)).toMatch(/ACCESS_REFUSED/);
+      expect(await publishAs('rental', 'manage.moves', queuesOf('manage').dead, forged)).toMatch(/ACCESS_REFUSED/);
+      const connection = await connect(brokerUrlOf('rental'));
+      try {
+        const channel = await connection.createChannel();
+        const refused = new Promise<string>((resolve) => channel.on('error', (error: Error) => resolve(error.message)));
+        await channel.deleteQueue(queuesOf('view').events).catch(() => undefined);
+        expect(await refused).toMatch(/ACCESS_REFUSED/);
+      } finally {
+        await connection.close().catch(() => undefined);
+      }
+    });
+
+    it('a forged event never takes effect: one under a key its publisher may use, but of another type, is dead-lettered', async () => {
+      const api = new RentalApi(system.gateway);
+      const rental = await api.apply();
+      await api.viewWithStatus(rental.body.id, 'CONFIRMED');
+      // rental may publish rental.cancelled.v1, which view takes; as StorageReleased it would end the rental's view CANCELLED.
+      const forged = envelope(StorageReleased.type, StorageReleased.version, { rentalId: rental.body.id, unitCode: 'FORGED-3' });
+      expect(await publishAs('rental', EXCHANGE, RentalCancelled.routingKey, forged)).toBeUndefined();
+      await eventually(
+        () =>
+          Promise.resolve(system.app('view').output.filter((line) => line.includes(`Dead-lettered message`) && line.includes(forged.id))),
+        (lines) => lines.length === 1,
+        { message: 'view did not refuse the forged message' },
+      );
+      expect(system.app('view').output.find((line) => line.includes(forged.id))).toContain(
+        `published as ${RentalCancelled.routingKey}, which does not carry StorageReleased v1`,
+      );
+      expect((await api.view(rental.body.id)).body.status).toBe('CONFIRMED');
+    });
   });
 });

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
+import { BROKER_APPS, brokerAccountOf, brokerUrlVariableOf } from '../../libs/messaging/src/broker-accounts';
 import { DB_SETUP_ENTRY, appEntry } from '../../scripts/build-output';
 import { CLOCK_TICKS_PER_SECOND } from './server-work';
 import { JWT_SECRET } from './tokens';
@@ -43,7 +44,11 @@ const BENCH_ENV: Record<string, string> = {
   MANAGE_DATABASE_URL: BENCH_DATABASES.manage,
   VIEW_DATABASE_URL: BENCH_DATABASES.view,
   ASSIGN_DATABASE_URL: BENCH_DATABASES.assign,
+  // The bench's own reads of the broker: an administrator. Each app gets its own account below.
   AMQP_URL: `amqp://guest:guest@127.0.0.1:5672/${VHOST}`,
+  ...Object.fromEntries(
+    BROKER_APPS.map((app) => [brokerUrlVariableOf(app), `amqp://bench-${app}:bench-${app}-broker@127.0.0.1:5672/${VHOST}`]),
+  ),
   LOG_FORMAT: 'json',
   JWT_SECRET,
   // Only rental signs with it (its calls to manage); the bench itself never does.
@@ -169,10 +174,9 @@ export async function startOwnSystem(options: {
   }
   options.say('fresh bench databases and vhost');
   await recreateDatabases();
-  execFileSync(process.execPath, [DB_SETUP_ENTRY], { env: { ...process.env, ...BENCH_ENV }, stdio: 'pipe' });
+  // db:setup makes the vhost again, with the topology and the apps' broker users.
   rabbitmqctl(['delete_vhost', VHOST], true);
-  rabbitmqctl(['add_vhost', VHOST]);
-  rabbitmqctl(['set_permissions', '-p', VHOST, 'guest', '.*', '.*', '.*']);
+  execFileSync(process.execPath, [DB_SETUP_ENTRY], { env: { ...process.env, ...BENCH_ENV }, stdio: 'pipe' });
 
   const logDir = join(tmpdir(), 'storage-rental-bench');
   mkdirSync(logDir, { recursive: true });
@@ -181,7 +185,7 @@ export async function startOwnSystem(options: {
   const apps = APPS.map((app) => {
     const flags = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, app)}`] : [];
     const child = spawn(process.execPath, [...flags, appEntry(app)], {
-      env: { ...process.env, ...BENCH_ENV },
+      env: { ...process.env, ...BENCH_ENV, ...brokerAccountOf(app, BENCH_ENV) },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C reaches only the bench, which then stops each app once, with SIGTERM.
       detached: true,

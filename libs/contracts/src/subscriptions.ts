@@ -22,3 +22,15 @@ export const SUBSCRIPTIONS: Record<'rental' | 'manage' | 'assign' | 'view', Even
   assign: [AllocationRequested, AllocationCancelled],
   view: [RentalRequested, AllocationRequested, StorageAssigned, StorageUnavailable, RentalCancelled, AllocationCancelled, StorageReleased],
 };
+
+/**
+ * Which app publishes which events: each event has exactly one publisher. db:setup turns this into
+ * each app's broker permissions (RabbitMQ topic permissions: an app may publish only these routing
+ * keys), so that no app can pass off another's events. A test checks it against the apps' outbox calls.
+ */
+export const PUBLICATIONS: Record<keyof typeof SUBSCRIPTIONS, EventType[]> = {
+  rental: [RentalRequested, RentalCancelled, RentalAbandoned],
+  manage: [AllocationRequested, AllocationCancelled],
+  assign: [StorageAssigned, StorageUnavailable, StorageReleased],
+  view: [],
+};

@@ -1,4 +1,3 @@
-import { SUBSCRIPTIONS } from '@app/contracts';
 import { CORRELATION_HEADER } from '@app/correlation';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -7,7 +6,7 @@ import type { ChannelModel, ConfirmChannel, Message, Options, Replies } from 'am
 import { Observable } from 'rxjs';
 import { APP_NAME } from './app-name';
 import { BrokerConfig } from './broker.config';
-import { eventsQueueArguments, queuesOf, RetrySettings, retryQueueArguments, retryQueuesOf } from './queues';
+import { RetrySettings, movesExchangeOf } from './queues';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 const RECONNECT_PAUSE_MS = 1000;
@@ -29,9 +28,10 @@ export async function checkQueueAlone(connection: ChannelModel, queue: string): 
 }
 
 /**
- * Our connection to RabbitMQ for publishing (the outbox relay, retries, dead letters). It declares
- * the topology, publishes on a confirm channel so that a publish resolves only once the broker
- * has the message, reconnects by itself, and tells readiness whether publisher and consumer are up.
+ * Our connection to RabbitMQ for publishing (the outbox relay, retries, dead letters). It publishes
+ * on a confirm channel so that a publish resolves only once the broker has the message, reconnects
+ * by itself, and tells readiness whether publisher and consumer are up. It declares nothing: the
+ * app's broker user may not (db:setup declares the topology, see systemTopology).
  */
 @Injectable()
 export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
@@ -44,7 +44,6 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly pending = new Map<string, number>();
   /** Ids of pending messages the broker returned as unroutable. */
   private readonly returned = new Set<string>();
-  private redeclaring?: Promise<void>;
   private reconnectTimer?: NodeJS.Timeout;
   private lastReconnect = 0;
 
@@ -63,10 +62,7 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     this.channel = connection.createChannel({
       name: 'publisher',
       confirm: true,
-      setup: (channel: ConfirmChannel) => {
-        this.watch(channel);
-        return this.declareTopology(channel);
-      },
+      setup: (channel: ConfirmChannel) => this.watch(channel),
     });
     this.channel.on('error', (error: Error) => this.logger.warn(`Publisher channel: ${error.message}`));
     this.connection = connection;
@@ -149,12 +145,17 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Puts a message straight into one of our queues (retry, dead letters), confirmed; throws if the
-   * queue does not exist, so that the caller keeps the original.
+   * Puts a message into one of our own queues (retry, dead letters) through our moves exchange,
+   * confirmed; throws if the queue or its binding is missing, so that the caller keeps the original.
    */
-  async sendToQueue(queue: string, content: Buffer, options: Options.Publish & { messageId: string }): Promise<void> {
+  async sendToOwnQueue(queue: string, content: Buffer, options: Options.Publish & { messageId: string }): Promise<void> {
     await this.confirmed(options.messageId, `queue ${queue} does not exist`, () =>
-      this.requireChannel().sendToQueue(queue, content, { ...options, persistent: true, mandatory: true, timeout: PUBLISH_TIMEOUT_MS }),
+      this.requireChannel().publish(movesExchangeOf(this.app), queue, content, {
+        ...options,
+        persistent: true,
+        mandatory: true,
+        timeout: PUBLISH_TIMEOUT_MS,
+      }),
     );
   }
 
@@ -170,16 +171,16 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Sends and waits for the confirm. The broker returns a message before it confirms it, so by
-   * then we know: a returned message means a queue of ours is missing (deleted by hand, or a
-   * policy), so the topology is declared again for the caller's next try, and this throws.
+   * then we know: a returned message means a queue or binding is missing (deleted by hand, or
+   * db:setup not run since the settings changed), and this throws, so that the caller keeps it and
+   * tries again. Only db:setup may declare them.
    */
   private async confirmed(messageId: string, why: string, send: () => Promise<unknown>): Promise<void> {
     this.pending.set(messageId, (this.pending.get(messageId) ?? 0) + 1);
     try {
       await send();
       if (!this.returned.has(messageId)) return;
-      this.logger.warn(`The broker returned message ${messageId}: ${why}; declaring the topology again`);
-      this.redeclaring ??= this.redeclareTopology().finally(() => (this.redeclaring = undefined));
+      this.logger.error(`The broker returned message ${messageId}: ${why}; run db:setup to declare the topology again`);
       throw new Error(`The broker returned message ${messageId}: ${why}`);
     } finally {
       const left = this.pending.get(messageId)! - 1;
@@ -191,41 +192,9 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async redeclareTopology(): Promise<void> {
-    const channel = await this.connection?.connection?.createConfirmChannel().catch(() => undefined);
-    if (!channel) return;
-    channel.on('error', () => undefined);
-    try {
-      await this.declareTopology(channel);
-    } catch (error) {
-      this.logger.warn(`Could not declare the topology again: ${(error as Error).message}`);
-    } finally {
-      await channel.close().catch(() => undefined);
-    }
-  }
-
   private requireChannel(): ChannelWrapper {
     if (!this.channel) throw new Error('The broker connection is not open yet');
     return this.channel;
-  }
-
-  /**
-   * The exchange, every subscriber's events and dead-letter queues and bindings (not only ours: see
-   * SUBSCRIPTIONS), and our own retry queues, one per delay our settings use. Nest's server
-   * declares our events queue too, with the same arguments.
-   */
-  private async declareTopology(channel: ConfirmChannel): Promise<void> {
-    const exchange = this.config.get('AMQP_EXCHANGE', { infer: true });
-    await channel.assertExchange(exchange, 'topic', { durable: true });
-    for (const [app, events] of Object.entries(SUBSCRIPTIONS)) {
-      const queues = queuesOf(app);
-      await channel.assertQueue(queues.dead, { durable: true });
-      await channel.assertQueue(queues.events, { durable: true, arguments: eventsQueueArguments(app) });
-      for (const event of events) await channel.bindQueue(queues.events, exchange, event.routingKey);
-    }
-    for (const { queue, delayMs } of retryQueuesOf(this.app, this.retrySettings())) {
-      await channel.assertQueue(queue, { durable: true, arguments: retryQueueArguments(this.app, delayMs) });
-    }
   }
 
   retrySettings(): RetrySettings {

@@ -3,6 +3,10 @@ import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Settings of every app that publishes or consumes events. */
 export class BrokerConfig extends CommonConfig {
+  /**
+   * Whom this process connects as: for an app, its own broker user (the launchers and the manifests
+   * give it its <APP>_AMQP_URL); for the ops tools, an operator. The default is the local administrator.
+   */
   @Matches(/^amqps?:\/\/.+/, { message: '$property must be an amqp:// or amqps:// URL' })
   AMQP_URL: string = 'amqp://guest:guest@127.0.0.1:5672';
 

@@ -118,7 +118,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
     );
     const traceContext = trace.setSpan(parent, span);
     try {
-      const problem = findProblem(event, data);
+      const problem = this.forgedRoutingKey(event, message) ?? findProblem(event, data);
       if (problem) {
         await this.inMessageContext({ event, message, correlationId, traceContext }, () =>
           this.deadLetter(event, channel, message, `invalid ${event.type}: ${problem}`),
@@ -282,6 +282,18 @@ export class EventConsumer implements BeforeApplicationShutdown {
   }
 
   /**
+   * What the broker checked is the routing key: each app's user may publish only its own events'
+   * keys (topic permissions). A message whose envelope names another event than its key came
+   * through the shared exchange under a key its publisher may use: forged, and refused. Messages
+   * back from our own retry queues come through the default exchange, which no app may write to.
+   */
+  private forgedRoutingKey(event: EventType, message: ConsumeMessage): string | undefined {
+    const { exchange, routingKey } = message.fields;
+    if (exchange !== this.config.get('AMQP_EXCHANGE', { infer: true }) || routingKey === event.routingKey) return undefined;
+    return `published as ${routingKey}, which does not carry ${event.type} v${event.version}`;
+  }
+
+  /**
    * A failure while our own database is unreachable is not the message's fault: it is retried
    * without using up an attempt, so an outage does not fill the dead-letter queue with good messages.
    */
@@ -337,7 +349,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
    */
   private async moveTo(channel: Channel, message: ConsumeMessage, queue: string, headers: Record<string, unknown>) {
     try {
-      await this.broker.sendToQueue(queue, message.content, {
+      await this.broker.sendToOwnQueue(queue, message.content, {
         ...message.properties,
         // A hand-published message may have no id: the copy gets one, to be told apart (and re-driven).
         messageId: (message.properties.messageId as string | undefined) ?? randomUUID(),

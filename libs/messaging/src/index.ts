@@ -17,3 +17,5 @@ export * from './outbox';
 export * from './outbox-message.entity';
 export * from './outbox-relay';
 export * from './queues';
+export * from './broker-accounts';
+export * from './topology';

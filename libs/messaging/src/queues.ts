@@ -17,6 +17,15 @@ export function queuesOf(app: string) {
   return { events: `${app}.events`, dead: `${app}.dead` };
 }
 
+/**
+ * The app's own direct exchange, bound to its dead-letter queue and each retry queue by the queue's
+ * name: how its consumer moves a message there. Apps may not write to the default exchange, which
+ * would let one put anything in any queue.
+ */
+export function movesExchangeOf(app: string): string {
+  return `${app}.moves`;
+}
+
 /** Arguments of the events queue: anything rejected there goes to the app's dead-letter queue. */
 export function eventsQueueArguments(app: string) {
   return { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queuesOf(app).dead };

@@ -1,0 +1,50 @@
+import { PUBLICATIONS, SUBSCRIPTIONS } from '@app/contracts';
+import { BROKER_APPS, BrokerApp } from './broker-accounts';
+import { RetrySettings, eventsQueueArguments, movesExchangeOf, queuesOf, retryQueueArguments, retryQueuesOf } from './queues';
+
+export interface Topology {
+  exchanges: { name: string; type: 'topic' | 'direct' }[];
+  queues: { name: string; arguments: Record<string, unknown> }[];
+  bindings: { exchange: string; queue: string; routingKey: string }[];
+}
+
+/**
+ * Every exchange, queue and binding of the system. db:setup declares them, as the broker's
+ * administrator: the apps' own users may declare nothing (see brokerPermissionsOf), so an event
+ * published before its consumer ever ran still finds that consumer's queue.
+ */
+export function systemTopology(exchange: string, retry: RetrySettings): Topology {
+  const topology: Topology = { exchanges: [{ name: exchange, type: 'topic' }], queues: [], bindings: [] };
+  for (const app of BROKER_APPS) {
+    const { events, dead } = queuesOf(app);
+    const moves = movesExchangeOf(app);
+    topology.exchanges.push({ name: moves, type: 'direct' });
+    topology.queues.push({ name: dead, arguments: {} }, { name: events, arguments: eventsQueueArguments(app) });
+    for (const event of SUBSCRIPTIONS[app]) topology.bindings.push({ exchange, queue: events, routingKey: event.routingKey });
+    topology.bindings.push({ exchange: moves, queue: dead, routingKey: dead });
+    for (const { queue, delayMs } of retryQueuesOf(app, retry)) {
+      topology.queues.push({ name: queue, arguments: retryQueueArguments(app, delayMs) });
+      topology.bindings.push({ exchange: moves, queue, routingKey: queue });
+    }
+  }
+  return topology;
+}
+
+const exactly = (names: string[]) =>
+  names.length === 0 ? '^$' : `^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
+
+/**
+ * An app's broker user may declare or delete nothing, read only its own events queue, and write only
+ * to the shared exchange (if it publishes at all) and to its own moves exchange, never to the
+ * default exchange, which reaches every queue by name. On the shared exchange, RabbitMQ's topic
+ * permissions let it publish only the routing keys of its own events (PUBLICATIONS).
+ */
+export function brokerPermissionsOf(app: BrokerApp, exchange: string) {
+  const publishes = PUBLICATIONS[app].map((event) => event.routingKey);
+  return {
+    configure: '^$',
+    write: exactly(publishes.length > 0 ? [exchange, movesExchangeOf(app)] : [movesExchangeOf(app)]),
+    read: exactly([queuesOf(app).events]),
+    topic: { exchange, write: exactly(publishes), read: '^$' },
+  };
+}

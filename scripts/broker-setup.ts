@@ -1,0 +1,61 @@
+import { BROKER_APPS, BrokerConfig, brokerPermissionsOf, brokerUrlVariableOf, systemTopology } from '@app/messaging';
+import { validateConfig } from '@app/platform';
+import { DbSetupConfig } from './db-setup.config';
+
+/** One call to RabbitMQ's management API as its administrator; throws with the broker's reason. */
+function managementApi(adminUrl: string) {
+  const base = new URL(adminUrl);
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`;
+  base.username = '';
+  base.password = '';
+  return async (method: 'PUT' | 'POST' | 'GET', path: string, body?: object): Promise<unknown> => {
+    const response = await fetch(new URL(`api/${path}`, base), {
+      method,
+      headers: { authorization, 'content-type': 'application/json' },
+      body: body && JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    if (!response.ok)
+      throw new Error(`RabbitMQ's management API answered ${method} /api/${path} with ${response.status}: ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+}
+
+/**
+ * The broker's half of db:setup: the apps' vhost, the whole topology (systemTopology), and each
+ * app's own user with only its permissions (brokerPermissionsOf). Declaring again what exists is a
+ * no-op; a password in an app's URL is set again on every run.
+ */
+export async function setUpBroker(env: Record<string, string | undefined>): Promise<string> {
+  const setup = validateConfig(DbSetupConfig, BrokerConfig)(env);
+  const api = managementApi(setup.RABBITMQ_ADMIN_URL);
+  const accounts = BROKER_APPS.map((app) => ({ app, url: new URL(setup[brokerUrlVariableOf(app) as keyof DbSetupConfig]) }));
+  const vhosts = new Set(accounts.map(({ url }) => decodeURIComponent(url.pathname.slice(1)) || '/'));
+  if (vhosts.size !== 1) throw new Error(`every app's broker URL must name one vhost; they name ${[...vhosts].join(', ')}`);
+  const vhost = encodeURIComponent([...vhosts][0]);
+  const administrator = decodeURIComponent(new URL(setup.RABBITMQ_ADMIN_URL).username);
+
+  await api('PUT', `vhosts/${vhost}`, {});
+  await api('PUT', `permissions/${vhost}/${encodeURIComponent(administrator)}`, { configure: '.*', write: '.*', read: '.*' });
+  const exchange = setup.AMQP_EXCHANGE;
+  const topology = systemTopology(exchange, { firstDelayMs: setup.AMQP_RETRY_DELAY_MS, maxAttempts: setup.AMQP_MAX_ATTEMPTS });
+  for (const { name, type } of topology.exchanges)
+    await api('PUT', `exchanges/${vhost}/${encodeURIComponent(name)}`, { type, durable: true });
+  for (const queue of topology.queues)
+    await api('PUT', `queues/${vhost}/${encodeURIComponent(queue.name)}`, { durable: true, arguments: queue.arguments });
+  for (const { exchange: source, queue, routingKey } of topology.bindings)
+    await api('POST', `bindings/${vhost}/e/${encodeURIComponent(source)}/q/${encodeURIComponent(queue)}`, { routing_key: routingKey });
+
+  for (const { app, url } of accounts) {
+    const user = decodeURIComponent(url.username);
+    if (user === administrator)
+      throw new Error(`${brokerUrlVariableOf(app)} names ${user}, the administrator: give ${app} a user of its own`);
+    const permissions = brokerPermissionsOf(app, exchange);
+    await api('PUT', `users/${encodeURIComponent(user)}`, { password: decodeURIComponent(url.password), tags: '' });
+    const { topic, ...basic } = permissions;
+    await api('PUT', `permissions/${vhost}/${encodeURIComponent(user)}`, basic);
+    await api('PUT', `topic-permissions/${vhost}/${encodeURIComponent(user)}`, topic);
+  }
+  return `vhost ${[...vhosts][0]}: ${topology.queues.length} queues, ${topology.bindings.length} bindings, ${accounts.length} app users`;
+}
