@@ -40,6 +40,16 @@ async function applied(app: ConsumerApp, messageId: string): Promise<boolean> {
   return (await queryPostgres(app, 'SELECT 1 FROM inbox_message WHERE message_id = $1', [messageId])).length > 0;
 }
 
+/** Runs the app alone for the enclosing describe block, so that nothing else sends it anything; returns its URL. */
+function runAlone(app: ConsumerApp): () => string {
+  let system: TestSystem | undefined;
+  beforeAll(async () => {
+    system = await TestSystem.start({ apps: [app] });
+  });
+  afterAll(() => system?.stop());
+  return () => system!.app(app).url;
+}
+
 /** One event for a rental, or something a client does to it over HTTP, in a sequence. */
 type Step = { event: EventType; payload: (rentalId: string) => object } | { name: string; http: (rentalId: string) => Promise<unknown> };
 const stepName = (step: Step) => ('event' in step ? step.event.type : step.name);
@@ -101,27 +111,23 @@ describe('every arrival order of one rental’s events ends in the same state', 
   }
 
   describe('manage', () => {
-    let system: TestSystem;
     const location = newLocation();
     const customerId = newCustomer();
 
-    beforeAll(async () => {
-      system = await TestSystem.start({ apps: ['manage'] });
-    });
-    afterAll(() => system?.stop());
+    const manageUrl = runAlone('manage');
 
     /** The allocation as rental asked for it: REQUESTED, before any outcome. */
     const requested = async (rentalId: string) => {
       const answer = await request(
         'POST',
-        `${system.app('manage').url}/allocations`,
+        `${manageUrl()}/allocations`,
         { rentalId, customerId, location, size: 'S', startDate: dayFromToday(5), endDate: dayFromToday(6) },
         asRentalFor(customerId),
       );
       expect(answer.status).toBe(201);
     };
     const allocation = async (rentalId: string) => {
-      const { body } = await request('GET', `${system.app('manage').url}/allocations/${rentalId}`, undefined, ADMIN);
+      const { body } = await request('GET', `${manageUrl()}/allocations/${rentalId}`, undefined, ADMIN);
       return { status: body.status, unitCode: body.unitCode, reason: body.reason };
     };
     const assigned: Step = { event: StorageAssigned, payload: (rentalId) => ({ rentalId, unitCode: `${location}-S-1` }) };
@@ -156,20 +162,16 @@ describe('every arrival order of one rental’s events ends in the same state', 
   });
 
   describe('assign', () => {
-    let system: TestSystem;
     /** Each rental's own location with one unit, so that no order's rental takes another order's unit. */
     const locationOf = new Map<string, string>();
 
-    beforeAll(async () => {
-      system = await TestSystem.start({ apps: ['assign'] });
-    });
-    afterAll(() => system?.stop());
+    const assignUrl = runAlone('assign');
 
     const oneUnit = async (rentalId: string) => {
       const location = newLocation();
       locationOf.set(rentalId, location);
       const unit = { code: `${location}-S-1`, location, size: 'S' };
-      expect((await request('POST', `${system.app('assign').url}/storage-units`, unit, ADMIN)).status).toBe(201);
+      expect((await request('POST', `${assignUrl()}/storage-units`, unit, ADMIN)).status).toBe(201);
     };
     const requested: Step = {
       event: AllocationRequested,
@@ -190,14 +192,10 @@ describe('every arrival order of one rental’s events ends in the same state', 
   });
 
   describe('rental', () => {
-    let system: TestSystem;
     const location = newLocation();
     const customerId = newCustomer();
 
-    beforeAll(async () => {
-      system = await TestSystem.start({ apps: ['rental'] });
-    });
-    afterAll(() => system?.stop());
+    const rentalUrl = runAlone('rental');
 
     /** An application manage has taken: REQUESTED, waiting for its outcome. */
     const requested = async (rentalId: string) => {
@@ -209,13 +207,13 @@ describe('every arrival order of one rental’s events ends in the same state', 
       );
     };
     const rental = async (rentalId: string) => {
-      const { body } = await request('GET', `${system.app('rental').url}/rentals/${rentalId}`, undefined, as(customerId));
+      const { body } = await request('GET', `${rentalUrl()}/rentals/${rentalId}`, undefined, as(customerId));
       return { status: body.status, unitCode: body.unitCode };
     };
     const assigned: Step = { event: StorageAssigned, payload: (rentalId) => ({ rentalId, unitCode: `${location}-S-1` }) };
     const cancel: Step = {
       name: 'DELETE /rentals/:id',
-      http: (rentalId) => request('DELETE', `${system.app('rental').url}/rentals/${rentalId}`, undefined, as(customerId)),
+      http: (rentalId) => request('DELETE', `${rentalUrl()}/rentals/${rentalId}`, undefined, as(customerId)),
     };
 
     it('assigned, and the customer cancels: CANCELLED, with the unit it held', async () => {
@@ -227,17 +225,13 @@ describe('every arrival order of one rental’s events ends in the same state', 
   });
 
   describe('view', () => {
-    let system: TestSystem;
     const location = newLocation();
     const customerId = newCustomer();
 
-    beforeAll(async () => {
-      system = await TestSystem.start({ apps: ['view'] });
-    });
-    afterAll(() => system?.stop());
+    const viewUrl = runAlone('view');
 
     const view = async (rentalId: string) => {
-      const { body } = await request('GET', `${system.app('view').url}/rental-views/${rentalId}`, undefined, ADMIN);
+      const { body } = await request('GET', `${viewUrl()}/rental-views/${rentalId}`, undefined, ADMIN);
       return { status: body.status, unitCode: body.unitCode, history: body.history.map((h: { type: string }) => h.type).sort() };
     };
     const period = { location, size: 'S', startDate: dayFromToday(5), endDate: dayFromToday(6) };

@@ -57,6 +57,8 @@ interface Delivery {
 export class EventConsumer implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventConsumer.name);
   private readonly queues: ReturnType<typeof queuesOf>;
+  /** The shared exchange: the one route by which another app's message can reach us. */
+  private readonly exchange: string;
   private inFlight = 0;
   /** Where our messages come from, learnt from the latest one (the channel changes on reconnect): what we cancel to stop consuming. */
   private delivery?: { channel: Channel; consumerTag: string };
@@ -78,6 +80,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
     private readonly dataSource: DataSource,
   ) {
     this.queues = queuesOf(app);
+    this.exchange = config.get('AMQP_EXCHANGE', { infer: true });
   }
 
   /**
@@ -289,7 +292,7 @@ export class EventConsumer implements BeforeApplicationShutdown {
    */
   private forgedRoutingKey(event: EventType, message: ConsumeMessage): string | undefined {
     const { exchange, routingKey } = message.fields;
-    if (exchange !== this.config.get('AMQP_EXCHANGE', { infer: true }) || routingKey === event.routingKey) return undefined;
+    if (exchange !== this.exchange || routingKey === event.routingKey) return undefined;
     return `published as ${routingKey}, which does not carry ${event.type} v${event.version}`;
   }
 
