@@ -1,9 +1,13 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { StorageAssigned } from '@app/contracts';
+import { queuesOf } from '@app/messaging';
+import { connect } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { activeAssignments, assignmentsOf, countDoubleBookings, queryPostgres } from './e2e-databases';
 import { E2E_ENV, E2E_VHOST, PORTS, SPARE_PORTS } from './e2e-env';
+import { publishEvent } from './events';
 import {
   AppProcess,
   TestSystem,
@@ -407,6 +411,58 @@ describe('fault isolation and no lost data', () => {
       expect(outcomes.filter((v) => v.status === 'CONFIRMED')).toHaveLength(20);
       expect(outcomes.filter((v) => v.status === 'REJECTED')).toHaveLength(180);
       expect(await countDoubleBookings()).toBe(0);
+    });
+  });
+
+  describe('when RabbitMQ is killed outright while retries wait in their queues', () => {
+    afterAll(() => execFileSync('bash', ['scripts/ensure-services.sh'], { stdio: 'pipe' }));
+
+    /** The ids of the messages in manage's dead-letter queue, each once, left in place. */
+    async function deadLetterIds(): Promise<Set<string>> {
+      const broker = await connect(E2E_ENV.AMQP_URL);
+      try {
+        const reader = await broker.createChannel();
+        const ids = new Set<string>();
+        for (let message = await reader.get(queuesOf('manage').dead); message; message = await reader.get(queuesOf('manage').dead)) {
+          ids.add(message.properties.messageId as string);
+        }
+        reader.nackAll(true);
+        await reader.close();
+        return ids;
+      } finally {
+        await broker.close();
+      }
+    }
+
+    it('loses none of them: each is retried until it is dead-lettered', async () => {
+      // manage has no allocation for these rentals: each fails every attempt, waits in the
+      // manage.retries.* queues between attempts (200 ms, doubling), and ends in manage.dead.
+      const broker = await connect(E2E_ENV.AMQP_URL);
+      const channel = await broker.createConfirmChannel();
+      const sent = Array.from(
+        { length: 30 },
+        () => publishEvent(channel, StorageAssigned, { rentalId: randomUUID(), unitCode: 'GONE-1' }).id,
+      );
+      await channel.waitForConfirms();
+      await broker.close();
+      const manage = system.app('manage');
+      await eventually(
+        async () => sent.filter((id) => manage.output.some((line) => line.includes(id) && line.includes('failed (attempt 2 of 5)'))),
+        (waiting) => waiting.length >= 10,
+        { message: 'the messages did not reach their second wait' },
+      );
+      await run('pkill', ['-KILL', '-u', 'rabbitmq', 'beam.smp']);
+      await sleep(2000);
+      await run('bash', ['scripts/ensure-services.sh']);
+
+      await eventually(
+        async () => {
+          const dead = await deadLetterIds();
+          return sent.filter((id) => !dead.has(id));
+        },
+        (missing) => missing.length === 0,
+        { timeoutMs: 60_000, message: 'retries were lost when the broker was killed' },
+      );
     });
   });
 });

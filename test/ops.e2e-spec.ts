@@ -50,7 +50,7 @@ describe('npm run ops', () => {
     expect(result.code).toBe(0);
     // AMQP_RETRY_DELAY_MS=200 and 5 attempts (E2E_ENV): retry queues of 200 ms to 3.2 s.
     for (const app of ['rental', 'manage', 'assign', 'view']) {
-      for (const queue of ['events', 'retry.200ms', 'retry.400ms', 'retry.800ms', 'retry.1600ms', 'retry.3200ms', 'dead'])
+      for (const queue of ['events', 'retries.200ms', 'retries.400ms', 'retries.800ms', 'retries.1600ms', 'retries.3200ms', 'dead'])
         expect(result.stdout).toMatch(new RegExp(`^${app}\\.${queue.replace('.', '\\.')}\\s+\\d+\\s+\\d+$`, 'm'));
     }
     expect(result.stdout).toMatch(/^assign\.events\s+\d+\s+1$/m);

@@ -16,17 +16,20 @@ describe('retry queues', () => {
 
   it('declares one queue per distinct delay, each expiring into the events queue', () => {
     expect(retryQueuesOf('manage', settings).map((r) => r.queue)).toEqual([
-      'manage.retry.500ms',
-      'manage.retry.1000ms',
-      'manage.retry.2000ms',
-      'manage.retry.4000ms',
-      'manage.retry.8000ms',
-      'manage.retry.16000ms',
-      'manage.retry.32000ms',
-      'manage.retry.60000ms',
+      'manage.retries.500ms',
+      'manage.retries.1000ms',
+      'manage.retries.2000ms',
+      'manage.retries.4000ms',
+      'manage.retries.8000ms',
+      'manage.retries.16000ms',
+      'manage.retries.32000ms',
+      'manage.retries.60000ms',
     ]);
-    expect(retryQueueOf('view', 800)).toBe('view.retry.800ms');
+    expect(retryQueueOf('view', 800)).toBe('view.retries.800ms');
     expect(retryQueueArguments('view', 800)).toEqual({
+      'x-queue-type': 'quorum',
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
       'x-dead-letter-exchange': '',
       'x-dead-letter-routing-key': 'view.events',
       'x-message-ttl': 800,

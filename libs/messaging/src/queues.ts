@@ -54,10 +54,11 @@ export function retryDelayMs(attempt: number, { firstDelayMs, maxAttempts }: Ret
 /**
  * One retry queue per delay, its delay a queue TTL: RabbitMQ expires messages only at the head of a
  * queue, so in one shared queue a short wait would sit behind a long one. The name carries the
- * delay, so a change of settings declares new queues instead of clashing with the old arguments.
+ * delay, so a change of settings declares new queues instead of clashing with the old arguments;
+ * `retries`, not the classic `retry` queues of before, whose type cannot change (they drain alone).
  */
 export function retryQueueOf(app: string, delayMs: number): string {
-  return `${app}.retry.${delayMs}ms`;
+  return `${app}.retries.${delayMs}ms`;
 }
 
 /** Every retry queue the app's settings can send to, shortest delay first. */
@@ -67,7 +68,20 @@ export function retryQueuesOf(app: string, settings: RetrySettings): { queue: st
   return [...delays].map((delayMs) => ({ queue: retryQueueOf(app, delayMs), delayMs }));
 }
 
-/** Arguments of a retry queue: its messages expire after its delay and go back to the events queue. */
+/**
+ * Arguments of a retry queue: its messages expire after its delay and go back to the events queue.
+ * A quorum queue with at-least-once dead-lettering: a classic queue moves an expired message at
+ * most once, so a broker killed at that moment could lose it; this one keeps it until the events
+ * queue has confirmed it (the inbox absorbs the duplicate such a crash can make).
+ */
 export function retryQueueArguments(app: string, delayMs: number) {
-  return { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queuesOf(app).events, 'x-message-ttl': delayMs };
+  return {
+    'x-queue-type': 'quorum',
+    'x-dead-letter-strategy': 'at-least-once',
+    // at-least-once dead-lettering requires it: a full queue refuses new messages instead of dropping old ones
+    'x-overflow': 'reject-publish',
+    'x-dead-letter-exchange': '',
+    'x-dead-letter-routing-key': queuesOf(app).events,
+    'x-message-ttl': delayMs,
+  };
 }

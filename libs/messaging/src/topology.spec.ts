@@ -19,7 +19,7 @@ describe('systemTopology', () => {
       expect([app, bound.sort()]).toEqual([app, SUBSCRIPTIONS[app].map((e) => e.routingKey).sort()]);
       const moved = bindings.filter((b) => b.exchange === movesExchangeOf(app));
       expect(moved.map((b) => b.queue).sort()).toEqual(
-        [queuesOf(app).dead, `${app}.retry.1000ms`, `${app}.retry.2000ms`, `${app}.retry.500ms`].sort(),
+        [queuesOf(app).dead, `${app}.retries.1000ms`, `${app}.retries.2000ms`, `${app}.retries.500ms`].sort(),
       );
       for (const binding of moved) expect(binding.routingKey).toBe(binding.queue);
       expect(exchanges).toContainEqual({ name: movesExchangeOf(app), type: 'direct' });
