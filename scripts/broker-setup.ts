@@ -8,17 +8,17 @@ function managementApi(adminUrl: string) {
   const authorization = `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`;
   base.username = '';
   base.password = '';
-  return async (method: 'PUT' | 'POST' | 'GET', path: string, body?: object): Promise<unknown> => {
+  return async (method: 'PUT' | 'POST', path: string, body: object): Promise<void> => {
     const response = await fetch(new URL(`api/${path}`, base), {
       method,
       headers: { authorization, 'content-type': 'application/json' },
-      body: body && JSON.stringify(body),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
-    const text = await response.text();
+    // Read either way: an unread body holds its connection.
+    const reason = await response.text();
     if (!response.ok)
-      throw new Error(`RabbitMQ's management API answered ${method} /api/${path} with ${response.status}: ${text.slice(0, 300)}`);
-    return text ? JSON.parse(text) : undefined;
+      throw new Error(`RabbitMQ's management API answered ${method} /api/${path} with ${response.status}: ${reason.slice(0, 300)}`);
   };
 }
 
