@@ -9,12 +9,17 @@ function managementApi(adminUrl: string) {
   base.username = '';
   base.password = '';
   return async (method: 'PUT' | 'POST', path: string, body: object): Promise<void> => {
-    const response = await fetch(new URL(`api/${path}`, base), {
-      method,
-      headers: { authorization, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
+    let response: Response;
+    try {
+      response = await fetch(new URL(`api/${path}`, base), {
+        method,
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw new Error(`cannot reach RabbitMQ's management API at ${base} (is its management plugin on?): ${(error as Error).message}`);
+    }
     // Read either way: an unread body holds its connection.
     const reason = await response.text();
     if (!response.ok)
