@@ -4,9 +4,9 @@ import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { ASSIGN_MIGRATIONS } from '../apps/assign/src/assign.schema';
 import { VIEW_MIGRATIONS } from '../apps/view/src/view.schema';
-import { SPARE_PORTS } from './e2e-env';
+import { E2E_ENV, SPARE_PORTS } from './e2e-env';
 import { FaultProxy } from './fault-proxy';
-import { AppProcess } from './harness';
+import { AppProcess, eventually, request } from './harness';
 
 const MARIADB = 'mysql://root@127.0.0.1:3306';
 const POSTGRES = 'postgres://postgres@127.0.0.1:5432';
@@ -101,6 +101,41 @@ describe('migrations when several processes start at once', () => {
     } finally {
       await Promise.all(started.map((app) => app.stop()));
       await onPostgres(`DROP DATABASE ${database}`);
+    }
+  });
+
+  it('a process that does not migrate at start is unready until db:setup has migrated its database, then ready', async () => {
+    const database = `view_setup_first_${suffix}`;
+    await onPostgres(`CREATE DATABASE ${database}`);
+    const url = `postgres://view@127.0.0.1:5432/${database}`;
+    const view = new AppProcess('view', SPARE_PORTS[0], {
+      ...amqp,
+      VIEW_DATABASE_URL: url,
+      VIEW_PORT: String(SPARE_PORTS[0]),
+      MIGRATE_AT_START: 'false',
+    });
+    started = [view.start()];
+    try {
+      const unready = await eventually(
+        () => request('GET', `${view.url}/health/ready`).catch(() => undefined),
+        (answer) => answer?.status === 503,
+        { message: 'view did not answer its readiness probe' },
+      );
+      expect(unready!.body.details.database).toEqual(
+        expect.objectContaining({ status: 'down', pendingMigrations: VIEW_MIGRATIONS.map((migration) => new migration().name) }),
+      );
+      // The probe only reads: it made no migrations table, which db:setup's run would race.
+      expect(await onPostgres(`SELECT COUNT(*) AS n FROM pg_tables WHERE tablename = 'migrations'`, database)).toEqual([{ n: '0' }]);
+
+      execFileSync('npm', ['run', '--silent', 'db:setup'], { env: { ...process.env, ...E2E_ENV, VIEW_DATABASE_URL: url }, stdio: 'pipe' });
+      await eventually(
+        () => request('GET', `${view.url}/health/ready`),
+        (answer) => answer.status === 200,
+        { message: 'view did not become ready once its database was migrated' },
+      );
+    } finally {
+      await Promise.all(started.map((app) => app.stop()));
+      await onPostgres(`DROP DATABASE ${database} WITH (FORCE)`);
     }
   });
 });

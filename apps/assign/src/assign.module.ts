@@ -29,7 +29,12 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AssignConfig, true>) =>
-        databaseOptions(config.get('ASSIGN_DATABASE_URL', { infer: true }), ASSIGN_ENTITIES, ASSIGN_MIGRATIONS),
+        databaseOptions(
+          config.get('ASSIGN_DATABASE_URL', { infer: true }),
+          ASSIGN_ENTITIES,
+          ASSIGN_MIGRATIONS,
+          config.get('MIGRATE_AT_START', { infer: true }) === 'true',
+        ),
       dataSourceFactory: migratedDataSource,
     }),
     TypeOrmModule.forFeature([StorageUnit]),

@@ -29,7 +29,12 @@ import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<ManageConfig, true>) =>
-        databaseOptions(config.get('MANAGE_DATABASE_URL', { infer: true }), MANAGE_ENTITIES, MANAGE_MIGRATIONS),
+        databaseOptions(
+          config.get('MANAGE_DATABASE_URL', { infer: true }),
+          MANAGE_ENTITIES,
+          MANAGE_MIGRATIONS,
+          config.get('MIGRATE_AT_START', { infer: true }) === 'true',
+        ),
       dataSourceFactory: migratedDataSource,
     }),
     LoggingModule.forRoot('manage'),

@@ -33,7 +33,12 @@ import { RentalsService } from './rentals/rentals.service';
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<RentalConfig, true>) =>
-        databaseOptions(config.get('RENTAL_DATABASE_URL', { infer: true }), RENTAL_ENTITIES, RENTAL_MIGRATIONS),
+        databaseOptions(
+          config.get('RENTAL_DATABASE_URL', { infer: true }),
+          RENTAL_ENTITIES,
+          RENTAL_MIGRATIONS,
+          config.get('MIGRATE_AT_START', { infer: true }) === 'true',
+        ),
       dataSourceFactory: migratedDataSource,
     }),
     LoggingModule.forRoot('rental'),

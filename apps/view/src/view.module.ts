@@ -30,7 +30,12 @@ import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<ViewConfig, true>) =>
-        databaseOptions(config.get('VIEW_DATABASE_URL', { infer: true }), VIEW_ENTITIES, VIEW_MIGRATIONS),
+        databaseOptions(
+          config.get('VIEW_DATABASE_URL', { infer: true }),
+          VIEW_ENTITIES,
+          VIEW_MIGRATIONS,
+          config.get('MIGRATE_AT_START', { infer: true }) === 'true',
+        ),
       dataSourceFactory: migratedDataSource,
     }),
     TypeOrmModule.forFeature([Notification]),

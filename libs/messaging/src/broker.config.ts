@@ -1,8 +1,8 @@
-import { CommonConfig } from '@app/platform';
+import { DatabaseConfig } from '@app/platform';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
-/** Settings of every app that publishes or consumes events. */
-export class BrokerConfig extends CommonConfig {
+/** Settings of every app that publishes or consumes events: each has a database too (its outbox). */
+export class BrokerConfig extends DatabaseConfig {
   /**
    * Whom this process connects as: for an app, its own broker user (the launchers and the manifests
    * give it its <APP>_AMQP_URL); for the ops tools, an operator. The default is the local administrator.

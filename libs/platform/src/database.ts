@@ -2,7 +2,9 @@ import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
+import { IsIn } from 'class-validator';
 import { AdvancedConsoleLogger, DataSource, DataSourceOptions, MixedList, QueryFailedError, QueryRunner } from 'typeorm';
+import { CommonConfig } from './config';
 
 type EntityList = MixedList<string | Function>; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
 
@@ -19,16 +21,27 @@ class CountingLogger extends AdvancedConsoleLogger {
   }
 }
 
+/** Settings of every app with a database (each app with a queue has one: its outbox and inbox). */
+export class DatabaseConfig extends CommonConfig {
+  /**
+   * Whether the app applies its pending migrations as it starts, under the migration lock. Off where
+   * db:setup migrates before the apps (the Kubernetes Job, compose's db-setup): there readiness
+   * stays 503 until the migrations this code needs are applied.
+   */
+  @IsIn(['true', 'false'])
+  MIGRATE_AT_START: 'true' | 'false' = 'true';
+}
+
 /**
  * TypeORM options for one app's database, picked by the URL's scheme: postgres:// or mysql:// (MariaDB).
  * Entities and migrations are listed as classes: what runs is what the code imports, no file glob.
  */
-export function databaseOptions(url: string, entities: EntityList, migrations: EntityList): TypeOrmModuleOptions {
+export function databaseOptions(url: string, entities: EntityList, migrations: EntityList, migrateAtStart = false): TypeOrmModuleOptions {
   const common = {
     entities,
     migrations,
-    // Run by migratedDataSource() instead, under a lock: TypeORM's own run takes none.
-    migrationsRun: false,
+    // Whether to migrate at start; migratedDataSource() does it, under a lock: TypeORM's own run takes none.
+    migrationsRun: migrateAtStart,
     synchronize: false,
     logger: new CountingLogger(['error', 'warn']),
   };
@@ -74,10 +87,25 @@ export async function migrateUnderLock(dataSource: DataSource) {
   }
 }
 
-/** For TypeOrmModule's dataSourceFactory: the app's DataSource, connected and migrated under the lock. */
+/**
+ * The migrations this code knows that the database has not applied (all of them while it has no
+ * migrations table). Read-only: TypeORM's showMigrations() would create the table, racing db:setup.
+ */
+export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
+  let applied: { name: string }[] = [];
+  try {
+    applied = await dataSource.query(`SELECT name FROM ${dataSource.options.migrationsTableName ?? 'migrations'}`);
+  } catch {
+    // no migrations table yet: nothing is applied
+  }
+  const done = new Set(applied.map((row) => row.name));
+  return dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name).filter((name) => !done.has(name));
+}
+
+/** For TypeOrmModule's dataSourceFactory: the app's DataSource, connected, and migrated under the lock if its options say so. */
 export async function migratedDataSource(options?: DataSourceOptions): Promise<DataSource> {
-  const dataSource = await new DataSource(options!).initialize();
-  await migrateUnderLock(dataSource);
+  const dataSource = await new DataSource({ ...options!, migrationsRun: false }).initialize();
+  if (options!.migrationsRun) await migrateUnderLock(dataSource);
   return dataSource;
 }
 
