@@ -842,6 +842,10 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     ).toBe(false);
   });
 
+  it('stocks demo units only in the dev overlay, as start:all does: production starts with no inventory', () => {
+    expect(values(appEnv('assign')).SEED_LOCATIONS).toBe(overlay === 'dev' ? new AssignConfig().SEED_LOCATIONS : '');
+  });
+
   it('routes the Ingress to the gateway Service', () => {
     const ingress = all(objects, 'Ingress')[0];
     const backends = ingress.spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => p.backend.service));
