@@ -33,6 +33,9 @@ import { ManageConfig } from '../apps/manage/src/manage.config';
 import { RentalConfig } from '../apps/rental/src/rental.config';
 import { ViewConfig } from '../apps/view/src/view.config';
 import { HealthController } from '../libs/platform/src/health/health.controller';
+import { proxyRoutes } from '../apps/gateway/src/proxy-routes';
+
+const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -844,6 +847,22 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
 
   it('stocks demo units only in the dev overlay, as start:all does: production starts with no inventory', () => {
     expect(values(appEnv('assign')).SEED_LOCATIONS).toBe(overlay === 'dev' ? new AssignConfig().SEED_LOCATIONS : '');
+  });
+
+  it('routes from outside only the public API and its docs page, never /health or /metrics', () => {
+    const paths: { path: string; pathType: string }[] = all(objects, 'Ingress').flatMap((i) =>
+      i.spec.rules.flatMap((r: any) => r.http.paths),
+    );
+    // Kubernetes' matching: Exact is the whole path; Prefix matches whole path elements.
+    const routed = (url: string) =>
+      paths.some(({ path, pathType }) =>
+        pathType === 'Exact' ? url === path : url === path || url.startsWith(`${path.replace(/\/$/, '')}/`),
+      );
+    const publicPrefixes = proxyRoutes({ RENTAL_URL: '', MANAGE_URL: '', ASSIGN_URL: '', VIEW_URL: '' }).map((route) => route.prefix);
+    for (const prefix of publicPrefixes) expect([prefix, routed(prefix), routed(`${prefix}/${UNKNOWN}`)]).toEqual([prefix, true, true]);
+    for (const docs of ['/docs', '/docs/swagger-ui.css', '/docs-json']) expect([docs, routed(docs)]).toEqual([docs, true]);
+    for (const hidden of ['/', '/health', '/health/live', '/health/ready', '/metrics', '/rentals-admin'])
+      expect([hidden, routed(hidden)]).toEqual([hidden, false]);
   });
 
   it('routes the Ingress to the gateway Service', () => {
