@@ -6,8 +6,7 @@
  *   npm run ops -- dead-letters list <app>             (see README, "Dead letters")
  *   npm run ops -- dead-letters redrive <app> [--id <messageId>]
  */
-import { SUBSCRIPTIONS } from '@app/contracts';
-import { BrokerConfig, checkQueueAlone, queuesOf, retryQueuesOf } from '@app/messaging';
+import { BrokerConfig, checkQueueAlone, systemTopology } from '@app/messaging';
 import { InvalidConfigError, validateConfig } from '@app/platform';
 import { connect } from 'amqplib';
 import { createConnection } from 'mysql2/promise';
@@ -28,13 +27,11 @@ async function queues(): Promise<void> {
   const connection = await connect(config.AMQP_URL);
   try {
     console.log(`${'queue'.padEnd(24)} ${'messages'.padStart(8)} ${'consumers'.padStart(9)}`);
-    for (const app of Object.keys(SUBSCRIPTIONS)) {
-      const { events, dead } = queuesOf(app);
-      for (const queue of [events, ...retryQueuesOf(app, retry).map((r) => r.queue), dead]) {
-        const found = await checkQueueAlone(connection, queue);
-        const [messages, consumers] = found ? [found.messageCount, found.consumerCount] : ['missing', ''];
-        console.log(`${queue.padEnd(24)} ${String(messages).padStart(8)} ${String(consumers).padStart(9)}`);
-      }
+    // Exactly what db:setup declares, with the settings this runs with.
+    for (const { name: queue } of systemTopology(config.AMQP_EXCHANGE, retry).queues) {
+      const found = await checkQueueAlone(connection, queue);
+      const [messages, consumers] = found ? [found.messageCount, found.consumerCount] : ['missing', ''];
+      console.log(`${queue.padEnd(24)} ${String(messages).padStart(8)} ${String(consumers).padStart(9)}`);
     }
   } finally {
     await connection.close();

@@ -19,13 +19,15 @@ export function systemTopology(exchange: string, retry: RetrySettings): Topology
     const { events, dead } = queuesOf(app);
     const moves = movesExchangeOf(app);
     topology.exchanges.push({ name: moves, type: 'direct' });
-    topology.queues.push({ name: dead, arguments: {} }, { name: events, arguments: eventsQueueArguments(app) });
+    // In the order a message goes through them: events, each retry, dead (`ops queues` lists them so).
+    topology.queues.push({ name: events, arguments: eventsQueueArguments(app) });
     for (const event of SUBSCRIPTIONS[app]) topology.bindings.push({ exchange, queue: events, routingKey: event.routingKey });
-    topology.bindings.push({ exchange: moves, queue: dead, routingKey: dead });
     for (const { queue, delayMs } of retryQueuesOf(app, retry)) {
       topology.queues.push({ name: queue, arguments: retryQueueArguments(app, delayMs) });
       topology.bindings.push({ exchange: moves, queue, routingKey: queue });
     }
+    topology.queues.push({ name: dead, arguments: {} });
+    topology.bindings.push({ exchange: moves, queue: dead, routingKey: dead });
   }
   return topology;
 }
