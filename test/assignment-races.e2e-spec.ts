@@ -2,32 +2,12 @@ import { AllocationCancelled, AllocationRequested } from '@app/contracts';
 import { ChannelModel, ConfirmChannel, connect } from 'amqplib';
 import { createConnection } from 'mysql2/promise';
 import { randomUUID } from 'node:crypto';
-import { assignmentsOf, countDoubleBookings } from './e2e-databases';
-import { ADMIN_DATABASES, E2E_DATABASES, E2E_ENV, SPARE_PORTS } from './e2e-env';
+import { assignmentsOf, countDoubleBookings, innodbDeadlocks } from './e2e-databases';
+import { E2E_DATABASES, E2E_ENV, SPARE_PORTS } from './e2e-env';
 import { publishEvent } from './events';
 import { FaultProxy } from './fault-proxy';
 import { Answer, AppProcess, TestSystem, dayFromToday, eventually, inPool, newLocation, sleep } from './harness';
 import { RentalApi } from './rental-api';
-
-/**
- * How many deadlocks InnoDB has detected since it started, and the tables of the latest (all
- * databases: the e2e suites run one at a time).
- */
-async function innodbDeadlocks(): Promise<{ count: number; latestTables: string[] }> {
-  // InnoDB's status needs the PROCESS privilege, which assign's own user does not have.
-  const connection = await createConnection(ADMIN_DATABASES.mariadb);
-  try {
-    const [counter] = await connection.query("SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'");
-    const [[engine]] = (await connection.query('SHOW ENGINE INNODB STATUS')) as unknown as [{ Status: string }[]];
-    const latest = /LATEST DETECTED DEADLOCK([\s\S]*?)\n-+\nTRANSACTIONS/.exec(engine.Status)?.[1] ?? '';
-    return {
-      count: Number((counter as { Value: string }[])[0].Value),
-      latestTables: [...new Set([...latest.matchAll(/of table `[^`]+`\.`([^`]+)`/g)].map((m) => m[1]))].sort(),
-    };
-  } finally {
-    await connection.end();
-  }
-}
 
 /** What a consumer logs when a batch or a message alone fails, a deadlock included. */
 const CONSUMER_FAILURE = /messages failed|Allocation\w+ \S+ failed/;
@@ -139,10 +119,42 @@ describe('assignment with two assign replicas and batches in flight', () => {
         (met) => met,
         { message: 'the batch did not meet the held lock' },
       );
+      // Alone, it meets the lock again and is applied once more in a fresh transaction that waits.
+      await eventually(
+        async () => assign.output.some((line) => line.includes('applying it again, waiting for locks')),
+        (met) => met,
+        { message: 'the application alone did not go on to wait for the lock' },
+      );
       expect((await api.view(answers[0].body.id)).body.status).not.toBe('REJECTED');
       await holder.query('ROLLBACK');
       expect((await api.settledView(answers[0].body.id)).status).toBe('CONFIRMED');
+      // Not retried, not failed: the waiting transaction got the unit.
+      expect(linesOf([assign], CONSUMER_FAILURE)).toEqual([]);
     } finally {
+      await holder.end();
+    }
+  });
+
+  it('confirms an application at once while every unit but one is locked by a transaction that holds on', async () => {
+    // Issue 15: the random-order search skips locked units and finds the free one; it neither waits
+    // for a lock nor gives up because it skipped some.
+    const location = newLocation();
+    await api.addUnits(location, 'XL', 12);
+    const holder = await createConnection(E2E_DATABASES.assign);
+    try {
+      // By primary key and in READ COMMITTED, so that exactly these rows are locked (no gap or scan locks).
+      const [units] = await holder.query('SELECT id, code FROM storage_unit WHERE location = ? ORDER BY id LIMIT 11', [location]);
+      const held = units as { id: number; code: string }[];
+      await holder.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await holder.query('START TRANSACTION');
+      await holder.query('SELECT id FROM storage_unit WHERE id IN (?) FOR UPDATE', [held.map((unit) => unit.id)]);
+      const lockedCodes = held.map((unit) => unit.code);
+      const answer = await api.apply({ location, size: 'XL' });
+      expect(answer.status).toBe(201);
+      const view = await api.settledView(answer.body.id);
+      expect([view.status, lockedCodes.includes(view.unitCode)]).toEqual(['CONFIRMED', false]);
+    } finally {
+      await holder.query('ROLLBACK');
       await holder.end();
     }
   });

@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
-import { E2E_DATABASES } from './e2e-env';
+import { ADMIN_DATABASES, E2E_DATABASES } from './e2e-env';
 
 /** Pairs of ACTIVE assignments of one unit that share a day: must always be zero. */
 export async function countDoubleBookings(): Promise<number> {
@@ -48,5 +48,25 @@ export async function queryPostgres<T>(database: 'rental' | 'manage' | 'view', s
     return (await client.query(sql, params)).rows as T[];
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * How many deadlocks InnoDB has detected since it started, and the tables of the latest (all
+ * databases: the e2e suites run one at a time).
+ */
+export async function innodbDeadlocks(): Promise<{ count: number; latestTables: string[] }> {
+  // InnoDB's status needs the PROCESS privilege, which assign's own user does not have.
+  const connection = await createConnection(ADMIN_DATABASES.mariadb);
+  try {
+    const [counter] = await connection.query("SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'");
+    const [[engine]] = (await connection.query('SHOW ENGINE INNODB STATUS')) as unknown as [{ Status: string }[]];
+    const latest = /LATEST DETECTED DEADLOCK([\s\S]*?)\n-+\nTRANSACTIONS/.exec(engine.Status)?.[1] ?? '';
+    return {
+      count: Number((counter as { Value: string }[])[0].Value),
+      latestTables: [...new Set([...latest.matchAll(/of table `[^`]+`\.`([^`]+)`/g)].map((m) => m[1]))].sort(),
+    };
+  } finally {
+    await connection.end();
   }
 }

@@ -1,5 +1,5 @@
 import { createConnection } from 'mysql2/promise';
-import { countDoubleBookings } from './e2e-databases';
+import { countDoubleBookings, innodbDeadlocks } from './e2e-databases';
 import { E2E_DATABASES, SPARE_PORTS } from './e2e-env';
 import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newLocation } from './harness';
 import { RentalApi } from './rental-api';
@@ -64,6 +64,7 @@ describe('no double booking over mixed periods, two assign replicas, far time zo
   it('never holds one unit twice on a day, keeps every date as asked, and settles every application', async () => {
     const location = newLocation();
     await api.addUnits(location, 'S', UNITS);
+    const deadlocksBefore = await innodbDeadlocks();
     const next = random(SEED);
     // Ten days, periods of one to four days (both ends count): back-to-back, shared ends and nesting all happen.
     const periods = Array.from({ length: APPLICATIONS }, () => {
@@ -107,6 +108,9 @@ describe('no double booking over mixed periods, two assign replicas, far time zo
     // With three units and sixty applications over ten days, some are confirmed and some rejected.
     expect(confirmed.length).toBeGreaterThan(0);
     expect(views.some((v) => v.status === 'REJECTED')).toBe(true);
+    // No deadlock involved a unit or an assignment (the relays' known one is over outbox rows only).
+    const deadlocks = await innodbDeadlocks();
+    if (deadlocks.count > deadlocksBefore.count) expect(deadlocks.latestTables).toEqual(['outbox_message']);
     // Both replicas took part.
     expect([system.app('assign'), second].map((app) => app.output.some((line) => line.includes('Applied AllocationRequested')))).toEqual([
       true,

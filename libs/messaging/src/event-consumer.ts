@@ -14,7 +14,7 @@ import { APP_NAME } from './app-name';
 import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
 import { DuplicateMessage, Inbox } from './inbox';
-import { APPLIED_ALONE, WouldWaitForLock } from './lock-waits';
+import { MAY_WAIT_FOR_LOCKS, WouldWaitForLock } from './lock-waits';
 import { batchSizes, eventsConsumed, eventsInHand } from './messaging.metrics';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
@@ -232,29 +232,23 @@ export class EventConsumer implements BeforeApplicationShutdown {
   /** A message in a transaction of its own: the way a failure is retried or dead-lettered alone. */
   private async applyAlone(delivery: Delivery): Promise<void> {
     try {
-      await this.inMessageContext(
-        delivery,
-        () => this.applyOnce(delivery.event, delivery.channel, delivery.message, delivery.envelope, delivery.apply),
-        { alone: true },
+      await this.inMessageContext(delivery, () =>
+        this.applyOnce(delivery.event, delivery.channel, delivery.message, delivery.envelope, delivery.apply),
       );
     } finally {
       delivery.done();
     }
   }
 
-  /**
-   * Runs `work` with the message's correlation id and trace, inside whatever transaction is open;
-   * `alone` when that transaction is the message's own (see mayWaitForLocks).
-   */
+  /** Runs `work` with the message's correlation id and trace, inside whatever transaction is open. */
   private inMessageContext<T>(
     delivery: Pick<Delivery, 'event' | 'message' | 'correlationId' | 'traceContext'>,
     work: () => Promise<T>,
-    { alone } = { alone: false },
   ): Promise<T> {
     return context.with(delivery.traceContext, () =>
       this.cls.run(() => {
         this.cls.set(CLS_ID, delivery.correlationId);
-        this.cls.set(APPLIED_ALONE, alone);
+        this.cls.set(MAY_WAIT_FOR_LOCKS, false);
         this.cls.set(LOGGED_EVENT, { eventType: delivery.event.type, eventId: delivery.message.properties.messageId });
         return work();
       }),
@@ -268,10 +262,18 @@ export class EventConsumer implements BeforeApplicationShutdown {
     envelope: EventEnvelope,
     apply: () => Promise<void>,
   ) {
-    try {
-      await this.outbox.inTransaction(async () => {
+    const applyInTransaction = () =>
+      this.outbox.inTransaction(async () => {
         await this.inbox.record(envelope);
         await apply();
+      });
+    try {
+      await applyInTransaction().catch((error: unknown) => {
+        if (!(error instanceof WouldWaitForLock)) throw error;
+        // Rolled back, so it holds no lock now: in a fresh transaction it may wait without closing a cycle.
+        this.logger.log(`${event.type} ${envelope.id} met a lock held elsewhere (${error.message}); applying it again, waiting for locks`);
+        this.cls.set(MAY_WAIT_FOR_LOCKS, true);
+        return applyInTransaction();
       });
       eventsConsumed.inc({ type: event.type, outcome: 'applied' });
       this.logger.log(`Applied ${event.type} ${envelope.id}`);

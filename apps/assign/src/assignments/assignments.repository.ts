@@ -8,15 +8,28 @@ import { StorageUnit } from '../storage-units/storage-unit.entity';
 import { Assignment } from './assignment.entity';
 
 /**
- * The SQL twin of periodsOverlap(): an ACTIVE assignment of the unit shares a day with the period.
- * Used as an anti-join (LEFT JOIN … IS NULL), which MariaDB answers with an index lookup per
+ * The SQL twin of periodsOverlap(): the ACTIVE assignment `booked` shares a day with the period
+ * :startDate to :endDate. AvailabilityRepository counts with it too.
+ */
+export const BOOKED_IN_PERIOD = `booked.status = 'ACTIVE' AND booked.start_date <= :endDate AND booked.end_date >= :startDate`;
+
+/**
+ * An anti-join (LEFT JOIN … IS NULL) with it, which MariaDB answers with an index lookup per
  * candidate; as NOT EXISTS it chose to materialise every overlapping assignment of every unit
  * first, a cost that grew with the bookings (docs/benchmarks.md).
  */
-const OVERLAPPING_ASSIGNMENT = `booked.unit_id = candidate.id AND booked.status = 'ACTIVE'
-  AND booked.start_date <= :endDate AND booked.end_date >= :startDate`;
+const OVERLAPPING_ASSIGNMENT = `booked.unit_id = candidate.id AND ${BOOKED_IN_PERIOD}`;
 
 type Wanted = Pick<AllocationRequested, 'location' | 'size' | 'startDate' | 'endDate'>;
+
+/** Probe keys are drawn from [0, PROBE_KEYS): the column is an unsigned 32-bit int (migration 1733100000200). */
+export const PROBE_KEYS = 2 ** 32;
+
+/** A place in probe order: units are ordered by probe key, then id, which makes the order total. */
+export interface ProbePosition {
+  probeKey: number;
+  id: number;
+}
 
 /** assign's reads and locks, in the consumer's transaction. `wait: false` never waits for a lock. */
 @Injectable()
@@ -45,6 +58,25 @@ export class AssignmentsRepository {
       .orderBy('candidate.id', 'ASC')
       .limit(1)
       .getOne();
+  }
+
+  /**
+   * Up to `limit` free units after `after` in probe order and with a probe key below `below`, read
+   * without locks. Served by the (location, size, probe_key) index, whose entries end with the id.
+   */
+  async freeUnitsInProbeOrder(wanted: Wanted, after: ProbePosition, below: number, limit: number): Promise<StorageUnit[]> {
+    return this.freeUnits(wanted)
+      .addSelect('candidate.probeKey')
+      .andWhere('candidate.location = :location AND candidate.size = :size', wanted)
+      .andWhere('(candidate.probe_key > :afterKey OR (candidate.probe_key = :afterKey AND candidate.id > :afterId))', {
+        afterKey: after.probeKey,
+        afterId: after.id,
+      })
+      .andWhere('candidate.probe_key < :below', { below })
+      .orderBy('candidate.probe_key', 'ASC')
+      .addOrderBy('candidate.id', 'ASC')
+      .limit(limit)
+      .getMany();
   }
 
   /** Locks the unit's row; without waiting, false when another transaction holds it (SKIP LOCKED). */
