@@ -7,6 +7,7 @@ import { RentalConfig } from '../apps/rental/src/rental.config';
 import { ViewConfig } from '../apps/view/src/view.config';
 import { DbSetupConfig } from '../scripts/db-setup.config';
 import { AuthConfig, ServiceTokenConfig } from '../libs/platform/src/auth/auth.config';
+import { RentalTermsConfig } from '../libs/platform/src/rental-terms';
 
 const text = readFileSync(join(__dirname, '../.env.example'), 'utf8');
 const documented = new Map(
@@ -24,6 +25,7 @@ describe('.env.example', () => {
     ['assign', AssignConfig],
     ['view', ViewConfig],
     ['db:setup', DbSetupConfig],
+    ['rental and assign (rental terms)', RentalTermsConfig],
   ])('lists every variable %s reads, with its default', (_app, configClass) => {
     for (const [name, value] of Object.entries(new configClass())) {
       expect([name, documented.get(name)]).toEqual([name, String(value)]);

@@ -1,12 +1,12 @@
 // First: tracing patches `http` before anything else loads it.
 import './tracing';
 import { startEventConsumer } from '@app/messaging';
-import { AuthConfig, ServiceTokenConfig, createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
+import { AuthConfig, RentalTermsConfig, ServiceTokenConfig, createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
 import { RentalConfig } from './rental.config';
 import { RentalModule } from './rental.module';
 
 async function main() {
-  const config = exitOnInvalidConfig(RentalConfig, AuthConfig, ServiceTokenConfig);
+  const config = exitOnInvalidConfig(RentalConfig, AuthConfig, ServiceTokenConfig, RentalTermsConfig);
   const app = await createHttpApp(RentalModule, 'rental', config);
   serveApiDocs(app, 'rental', 'Rental applications: apply, read, cancel.');
   startEventConsumer(app, 'rental');

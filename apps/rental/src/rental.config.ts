@@ -71,24 +71,10 @@ export class RentalConfig extends BrokerConfig {
   @Max(600_000)
   BREAKER_HALF_OPEN_AFTER_MS: number = 5000;
 
-  @IsInt() @Min(0) DAILY_RATE_CENTS_S: number = 150;
-  @IsInt() @Min(0) DAILY_RATE_CENTS_M: number = 250;
-  @IsInt() @Min(0) DAILY_RATE_CENTS_L: number = 400;
-  @IsInt() @Min(0) DAILY_RATE_CENTS_XL: number = 600;
-
-  @Matches(/^[A-Z]{3}$/, { message: '$property must be an ISO 4217 code such as EUR' })
-  CURRENCY: string = 'EUR';
-
   /** A rental still PENDING this long was left behind by a crash mid-application: it is abandoned. */
   @IsInt()
   @Min(1000)
   @Max(3_600_000)
   @Validate(OutlastsAllocationRequest)
   ABANDON_PENDING_AFTER_MS: number = 60_000;
-
-  /** Longest rental period accepted, in days. */
-  @IsInt()
-  @Min(1)
-  @Max(3650)
-  MAX_RENTAL_DAYS: number = 365;
 }

@@ -11,6 +11,8 @@ import {
   HealthModule,
   LoggingModule,
   transactionalPlugin,
+  RentalTerms,
+  RentalTermsConfig,
   validateConfig,
 } from '@app/platform';
 import { Module } from '@nestjs/common';
@@ -29,7 +31,11 @@ import { RentalsService } from './rentals/rentals.service';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(RentalConfig, AuthConfig, ServiceTokenConfig) }),
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      validate: validateConfig(RentalConfig, AuthConfig, ServiceTokenConfig, RentalTermsConfig),
+    }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<RentalConfig, true>) =>
@@ -51,6 +57,6 @@ import { RentalsService } from './rentals/rentals.service';
     HealthModule.forRoot([DatabaseProbe, BrokerProbe, ManageCircuitProbe], [ManageClientModule]),
   ],
   controllers: [RentalsController, RentalsConsumer],
-  providers: [RentalsService, RentalsRepository, PendingRentalsSweeper],
+  providers: [RentalsService, RentalsRepository, PendingRentalsSweeper, RentalTerms],
 })
 export class RentalModule {}

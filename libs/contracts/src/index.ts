@@ -5,3 +5,4 @@ export * from './plain-text';
 export * from './storage-size';
 export * from './subscriptions';
 export * from './http-headers';
+export * from './location';

@@ -10,3 +10,4 @@ export * from './uuid-param';
 export * from './api-docs';
 export * from './logging.module';
 export * from './auth';
+export * from './rental-terms';

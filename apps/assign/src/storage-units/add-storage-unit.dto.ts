@@ -1,4 +1,4 @@
-import { STORAGE_SIZES, StorageSize } from '@app/contracts';
+import { IsLocationName, STORAGE_SIZES, StorageSize } from '@app/contracts';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 
 export class AddStorageUnitDto {
@@ -6,8 +6,7 @@ export class AddStorageUnitDto {
   @Matches(/^[A-Za-z0-9-]{1,64}$/, { message: 'code must be 1 to 64 letters, digits or dashes' })
   code!: string;
 
-  @IsString()
-  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'location must be 1 to 64 lower-case letters, digits or dashes' })
+  @IsLocationName()
   location!: string;
 
   @IsIn(STORAGE_SIZES)
@@ -16,8 +15,7 @@ export class AddStorageUnitDto {
 
 export class ListStorageUnitsQuery {
   @IsOptional()
-  @IsString()
-  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'location must be 1 to 64 lower-case letters, digits or dashes' })
+  @IsLocationName()
   location?: string;
 
   @IsOptional()

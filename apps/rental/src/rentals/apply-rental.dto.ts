@@ -1,4 +1,4 @@
-import { IsCalendarDate, IsPlainText, STORAGE_SIZES, StorageSize } from '@app/contracts';
+import { IsCalendarDate, IsLocationName, IsPlainText, STORAGE_SIZES, StorageSize } from '@app/contracts';
 import { IsIn, IsString, Matches, ValidateIf } from 'class-validator';
 
 export class ApplyRentalDto {
@@ -13,8 +13,7 @@ export class ApplyRentalDto {
   phone!: string;
 
   /** @example "berlin" */
-  @IsString()
-  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'location must be 1 to 64 lower-case letters, digits or dashes' })
+  @IsLocationName()
   location!: string;
 
   /** @example "M" */

@@ -10,28 +10,6 @@ import { createHash } from 'node:crypto';
 export const RENTAL_STATUSES = ['PENDING', 'REQUESTED', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'ABANDONED'] as const;
 export type RentalStatus = (typeof RENTAL_STATUSES)[number];
 
-export type DailyRates = Record<StorageSize, number>;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Both end days are rented: 1 to 1 is one day. */
-export function daysInPeriod(startDate: string, endDate: string): number {
-  return Math.round((Date.parse(endDate) - Date.parse(startDate)) / DAY_MS) + 1;
-}
-
-export function priceCents(size: StorageSize, startDate: string, endDate: string, rates: DailyRates): number {
-  return rates[size] * daysInPeriod(startDate, endDate);
-}
-
-/** The first rule the period breaks, named by field, or undefined. `today` is UTC, `YYYY-MM-DD`. */
-export function periodProblem(startDate: string, endDate: string, today: string, maxDays: number) {
-  if (startDate < today) return { field: 'startDate', message: `startDate must be today (${today}) or later` };
-  if (endDate < startDate) return { field: 'endDate', message: 'endDate must not be before startDate' };
-  if (daysInPeriod(startDate, endDate) > maxDays)
-    return { field: 'endDate', message: `endDate makes the rental longer than ${maxDays} days, the most a rental may last` };
-  return undefined;
-}
-
 /** What tells a replay from a different request under the same Idempotency-Key: the application's fields. */
 export function requestHash(application: {
   customerId: string;

@@ -5,6 +5,7 @@ import {
   ConflictError,
   InvalidInputError,
   NotFoundError,
+  RentalTerms,
   TemporarilyUnavailableError,
   UnprocessableError,
   isUniqueViolation,
@@ -13,13 +14,11 @@ import {
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { BrokenCircuitError } from 'cockatiel';
 import { randomUUID } from 'node:crypto';
-import { RentalConfig } from '../rental.config';
 import { ApplyRentalDto } from './apply-rental.dto';
 import { ManageClient, isTurnedAway } from './manage.client';
-import { DailyRates, RENTAL_STATUSES, RentalStatus, afterAccepted, isCancellable, periodProblem, priceCents, requestHash } from './rental';
+import { RENTAL_STATUSES, RentalStatus, afterAccepted, isCancellable, requestHash } from './rental';
 import { Rental } from './rental.entity';
 import { RentalsRepository } from './rentals.repository';
 
@@ -32,26 +31,13 @@ export class AllocationUnavailableError extends TemporarilyUnavailableError {}
 @Injectable()
 export class RentalsService {
   private readonly logger = new Logger(RentalsService.name);
-  private readonly rates: DailyRates;
-  private readonly currency: string;
-  private readonly maxDays: number;
-
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly outbox: Outbox,
     private readonly manage: ManageClient,
     private readonly repository: RentalsRepository,
-    config: ConfigService<RentalConfig, true>,
-  ) {
-    this.rates = {
-      S: config.get('DAILY_RATE_CENTS_S', { infer: true }),
-      M: config.get('DAILY_RATE_CENTS_M', { infer: true }),
-      L: config.get('DAILY_RATE_CENTS_L', { infer: true }),
-      XL: config.get('DAILY_RATE_CENTS_XL', { infer: true }),
-    };
-    this.currency = config.get('CURRENCY', { infer: true });
-    this.maxDays = config.get('MAX_RENTAL_DAYS', { infer: true });
-  }
+    private readonly terms: RentalTerms,
+  ) {}
 
   private get rentals() {
     return this.txHost.tx.getRepository(Rental);
@@ -70,7 +56,7 @@ export class RentalsService {
     const hash = requestHash(dto);
     const earlier = idempotencyKey ? await this.rentals.findOneBy({ customerId, idempotencyKey }) : null;
     if (earlier) return this.replay(earlier, hash);
-    const problem = periodProblem(dto.startDate, dto.endDate, new Date().toISOString().slice(0, 10), this.maxDays);
+    const problem = this.terms.periodProblem(dto.startDate, dto.endDate);
     if (problem) throw new InvalidInputError(problem.field, problem.message);
     if (this.manage.refusesCalls) throw this.unavailable('manage is not answering');
     if (this.manage.isFull) throw this.unavailable('too many applications at once');
@@ -78,8 +64,8 @@ export class RentalsService {
     const rental = this.rentals.create({
       id: randomUUID(),
       ...dto,
-      costCents: priceCents(dto.size, dto.startDate, dto.endDate, this.rates),
-      currency: this.currency,
+      costCents: this.terms.priceCents(dto.size, dto.startDate, dto.endDate),
+      currency: this.terms.currency,
       status: 'PENDING',
       unitCode: null,
       reason: null,
