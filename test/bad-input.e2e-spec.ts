@@ -111,6 +111,35 @@ function expectValidationError(reply: Reply, field: string): void {
   expectNamesField(reply, field);
 }
 
+/** GET /availability with one query parameter changed (`undefined` drops it), and the field its 400 must name. */
+function availabilityCases(): [string, string, string, number, string][] {
+  const query = (changes: Record<string, string | undefined>) => {
+    const all: Record<string, string | undefined> = {
+      location,
+      size: 'M',
+      startDate: dayFromToday(10),
+      endDate: dayFromToday(20),
+      ...changes,
+    };
+    const given = Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined);
+    return `/availability?${new URLSearchParams(given).toString()}`;
+  };
+  const cases: [string, Record<string, string | undefined>, string][] = [
+    ['availability without a location', { location: undefined }, 'location'],
+    ['availability of an upper-case location', { location: 'Berlin' }, 'location'],
+    ['availability of a location with SQL', { location: "berlin' OR '1'='1" }, 'location'],
+    ['availability of an unknown size', { size: 'XXL' }, 'size'],
+    ['availability without a startDate', { startDate: undefined }, 'startDate'],
+    ['availability without an endDate', { endDate: undefined }, 'endDate'],
+    ['availability on 30 February', { startDate: '2031-02-30' }, 'startDate'],
+    ['availability from yesterday', { startDate: dayFromToday(-1) }, 'startDate'],
+    ['availability ending before it starts', { startDate: dayFromToday(20), endDate: dayFromToday(19) }, 'endDate'],
+    [`availability for ${MAX_RENTAL_DAYS + 1} days`, { startDate: dayFromToday(1), endDate: dayFromToday(1 + MAX_RENTAL_DAYS) }, 'endDate'],
+    ['availability with an unknown query parameter', { customerId: 'alice' }, 'customerId'],
+  ];
+  return cases.map(([name, changes, field]) => ['GET', query(changes), name, 400, field]);
+}
+
 const list = (resource: 'rental-views' | 'notifications', customerId: string) =>
   send('GET', `/${resource}?customerId=${encodeURIComponent(customerId)}`);
 
@@ -391,6 +420,7 @@ describe('bad input, through the gateway', () => {
       ['GET', '/storage-units?location=Berlin', 'units of an upper-case location', 400, 'location'],
       ['GET', `/storage-units?location=${encodeURIComponent("berlin' OR '1'='1")}`, 'units of a location with SQL', 400, 'location'],
       ['GET', '/storage-units?size=XXL', 'units of an unknown size', 400, 'size'],
+      ...availabilityCases(),
     ];
 
     it.each(cases)('%s %s: %s', async (method, path, _name, status, message) => {

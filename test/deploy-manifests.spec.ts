@@ -9,7 +9,7 @@
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { BROKER_APPS, brokerUrlVariableOf } from '@app/messaging';
-import { AuthConfig, HealthModule, ServiceTokenConfig, validateConfig } from '@app/platform';
+import { AuthConfig, HealthModule, RentalTermsConfig, ServiceTokenConfig, validateConfig } from '@app/platform';
 import { MetricsController } from '../libs/platform/src/metrics/metrics.controller';
 import Ajv2019 from 'ajv/dist/2019';
 import { execFileSync } from 'node:child_process';
@@ -61,9 +61,12 @@ const CONFIG_CLASSES: Record<string, ConfigClass> = {
   ...Object.fromEntries(APP_NAMES.map((app) => [APPS[app].config.name, APPS[app].config])),
   AuthConfig,
   ServiceTokenConfig,
+  RentalTermsConfig,
 };
 /** The apps that call each other, rental → manage: they also validate the key of their service tokens. */
 const SERVICE_CALLERS = ['rental', 'manage'];
+/** The apps that price a rental: rental for an application, assign for the quote of its availability. */
+const RENTAL_PRICERS = ['rental', 'assign'];
 /** The config classes an app validates at start, read from its main.ts: `exitOnInvalidConfig(XConfig, AuthConfig)`. */
 function configClassesOf(app: string): ConfigClass[] {
   const match = /exitOnInvalidConfig\(([\w\s,]+)\)/.exec(read(`apps/${app}/src/main.ts`));
@@ -177,10 +180,11 @@ const IMAGES = [...nestApplications(), DB_SETUP].sort();
 
 describe('the configuration every app validates at start', () => {
   it.each(APP_NAMES)(
-    '%s: its own config class and AuthConfig, and ServiceTokenConfig if it calls or is called by another app (main.ts)',
+    '%s: its own config class and AuthConfig, ServiceTokenConfig if it calls or is called by another app, RentalTermsConfig if it prices rentals (main.ts)',
     (app) => {
       const serviceIdentity = SERVICE_CALLERS.includes(app) ? [ServiceTokenConfig] : [];
-      expect(configClassesOf(app)).toEqual([APPS[app].config, AuthConfig, ...serviceIdentity]);
+      const terms = RENTAL_PRICERS.includes(app) ? [RentalTermsConfig] : [];
+      expect(configClassesOf(app)).toEqual([APPS[app].config, AuthConfig, ...serviceIdentity, ...terms]);
       expect(variablesOf(app)).toEqual(expect.arrayContaining(AUTH_VARIABLES));
     },
   );

@@ -9,6 +9,8 @@ import {
   HealthModule,
   LoggingModule,
   transactionalPlugin,
+  RentalTerms,
+  RentalTermsConfig,
   validateConfig,
 } from '@app/platform';
 import { Module } from '@nestjs/common';
@@ -16,6 +18,9 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AssignConfig } from './assign.config';
 import { ASSIGN_ENTITIES, ASSIGN_MIGRATIONS } from './assign.schema';
+import { AvailabilityController } from './availability/availability.controller';
+import { AvailabilityRepository } from './availability/availability.repository';
+import { AvailabilityService } from './availability/availability.service';
 import { AssignmentsConsumer } from './assignments/assignments.consumer';
 import { AssignmentsRepository } from './assignments/assignments.repository';
 import { AssignmentsService } from './assignments/assignments.service';
@@ -25,7 +30,7 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(AssignConfig, AuthConfig) }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig(AssignConfig, AuthConfig, RentalTermsConfig) }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AssignConfig, true>) =>
@@ -44,7 +49,7 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
     AuthModule,
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
-  controllers: [StorageUnitsController, AssignmentsConsumer],
-  providers: [StorageUnitsService, AssignmentsService, AssignmentsRepository],
+  controllers: [StorageUnitsController, AvailabilityController, AssignmentsConsumer],
+  providers: [StorageUnitsService, AssignmentsService, AssignmentsRepository, AvailabilityService, AvailabilityRepository, RentalTerms],
 })
 export class AssignModule {}

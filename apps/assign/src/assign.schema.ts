@@ -2,6 +2,7 @@ import { AddOutboxTraceContext1732400000500, CreateMessagingTables1732400000000,
 import { Assignment } from './assignments/assignment.entity';
 import { CreateInventory1732400000200 } from './migrations/1732400000200-create-inventory';
 import { AddUnitProbeKey1733100000200 } from './migrations/1733100000200-add-unit-probe-key';
+import { IndexBookingsByPeriod1733100000300 } from './migrations/1733100000300-index-bookings-by-period';
 import { StorageUnit } from './storage-units/storage-unit.entity';
 
 /** Everything TypeORM needs for assign's database, listed as classes (no file glob). */
@@ -11,4 +12,5 @@ export const ASSIGN_MIGRATIONS = [
   CreateInventory1732400000200,
   AddOutboxTraceContext1732400000500,
   AddUnitProbeKey1733100000200,
+  IndexBookingsByPeriod1733100000300,
 ];

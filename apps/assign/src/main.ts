@@ -1,12 +1,12 @@
 // First: tracing patches `http` before anything else loads it.
 import './tracing';
 import { startEventConsumer } from '@app/messaging';
-import { AuthConfig, createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
+import { AuthConfig, RentalTermsConfig, createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
 import { AssignConfig } from './assign.config';
 import { AssignModule } from './assign.module';
 
 async function main() {
-  const config = exitOnInvalidConfig(AssignConfig, AuthConfig);
+  const config = exitOnInvalidConfig(AssignConfig, AuthConfig, RentalTermsConfig);
   const app = await createHttpApp(AssignModule, 'assign', config);
   serveApiDocs(app, 'assign', 'Storage units (inventory) and their assignments.');
   startEventConsumer(app, 'assign');

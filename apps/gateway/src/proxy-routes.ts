@@ -20,6 +20,7 @@ export function proxyRoutes(config: Pick<GatewayConfig, 'RENTAL_URL' | 'MANAGE_U
     // POST /allocations is rental's call to manage, on behalf of an application: never a client's.
     { prefix: '/allocations', app: 'manage', upstream: config.MANAGE_URL, methods: ['GET'] },
     { prefix: '/storage-units', app: 'assign', upstream: config.ASSIGN_URL, methods: ['GET', 'POST'] },
+    { prefix: '/availability', app: 'assign', upstream: config.ASSIGN_URL, methods: ['GET'] },
     { prefix: '/rental-views', app: 'view', upstream: config.VIEW_URL, methods: ['GET'] },
     { prefix: '/notifications', app: 'view', upstream: config.VIEW_URL, methods: ['GET'] },
   ];

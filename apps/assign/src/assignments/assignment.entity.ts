@@ -4,6 +4,7 @@ import type { AssignmentStatus } from './assignment';
 
 @Entity('assignment')
 @Index('assignment_unit_period', ['unitId', 'status', 'startDate', 'endDate'])
+@Index('assignment_booked', ['location', 'size', 'status', 'endDate', 'startDate', 'unitId'])
 export class Assignment {
   @PrimaryColumn({ name: 'rental_id', type: 'varchar', length: 36 })
   rentalId!: string;
