@@ -244,7 +244,7 @@ function brokenParts(results: Results): string[] {
     if (r.byStatus['500']) problems.push(`${label}: ${r.byStatus['500']} answers were 500 Internal Server Error`);
   }
   for (const p of results.scale?.assign ?? [])
-    if (!p.free || !p.busy) problems.push(`assignment scale curve at ${p.units} units: no timings`);
+    if (!p.free || !p.busy || !p.full || !p.availabilityWeek) problems.push(`assignment scale curve at ${p.units} units: no timings`);
   for (const p of results.scale?.view ?? [])
     if (!p.typical || !p.heavy) problems.push(`view scale curve at ${p.rentals} rentals: no timings`);
   return problems;

@@ -145,6 +145,13 @@ export function targets(results: Omit<Results, 'targets'>): Results['targets'] {
       measured ? b <= 2 * a : undefined,
     );
   }
+  const availabilityP99 = last?.availabilityWeek?.p99;
+  add(
+    `availability p99, one size over a week, at the largest inventory`,
+    '≤ 10 ms',
+    availabilityP99 === undefined ? undefined : `${availabilityP99} ms at ${last.units} units`,
+    availabilityP99 === undefined ? undefined : availabilityP99 <= 10,
+  );
   if (results.machine.quiet === false) {
     return list.map((t) => ({ ...t, measured: `${t.measured} (busy machine: not judged)`, met: null }));
   }
@@ -225,13 +232,20 @@ export function summary(results: Results): string {
   if (scale?.assign.length) {
     lines.push('', 'Assignment (the consumer transaction, committed), p50 / p95 / p99 in ms:', '');
     lines.push(
-      '| units in location | units / assignments in table | free period | busy period (half booked) | busy: candidate units read, overlap-check index pages |',
-      '|---:|---|---|---|---|',
+      '| units in location | units / assignments in table | free period | busy period (half booked) | full period (all booked: rejected) | busy: candidate units read, overlap-check index pages |',
+      '|---:|---|---|---|---|---|',
     );
     for (const p of scale.assign) {
       const read = p.analyzeBusy.find((t) => t.table === 'candidate')?.rowsPerLoop ?? '—';
       const pages = p.analyzeBusy.find((t) => t.table === 'booked')?.pagesAccessed ?? '—';
-      lines.push(`| ${p.units} | ${p.unitsInTable} / ${p.assignmentsInTable} | ${ms(p.free)} | ${ms(p.busy)} | ${read}, ${pages} |`);
+      lines.push(
+        `| ${p.units} | ${p.unitsInTable} / ${p.assignmentsInTable} | ${ms(p.free)} | ${ms(p.busy)} | ${ms(p.full)} | ${read}, ${pages} |`,
+      );
+    }
+    lines.push('', "Availability (GET /availability's read, in the busy period), p50 / p95 / p99 in ms:", '');
+    lines.push('| units in location | one size, one week | one size, 90 days | every size, one week |', '|---:|---|---|---|');
+    for (const p of scale.assign) {
+      lines.push(`| ${p.units} | ${ms(p.availabilityWeek)} | ${ms(p.availabilityQuarter)} | ${ms(p.availabilityWeekAllSizes)} |`);
     }
   }
   if (scale?.view.length) {

@@ -1,6 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Connection, RowDataPacket, createConnection } from 'mysql2/promise';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { ASSIGN_ENTITIES } from '../../apps/assign/src/assign.schema';
+import { PROBE_KEYS } from '../../apps/assign/src/assignments/assignments.repository';
+import { CANDIDATES_PER_READ } from '../../apps/assign/src/assignments/assignments.service';
+import { AvailabilityRepository } from '../../apps/assign/src/availability/availability.repository';
+import { databaseOptions } from '../../libs/platform/src/database';
 import { Progress } from './progress';
 import { Percentiles, percentiles, round } from './stats';
 
@@ -13,15 +19,20 @@ const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOStri
  * tables grow from step to step as they would over time:
  * - every unit has rented out before: PAST_RENTALS finished periods, still ACTIVE (nothing retires
  *   them), one far-future booking, and one RELEASED (cancelled) booking over both probe periods;
- * - the lower half of each size's units (by id, the order assign fills them in) is booked over
- *   the BUSY period, as a popular week would be.
+ * - the lower half of each size's units by id is booked over the BUSY period, as first-fit by id
+ *   (assign before issue 15) left a popular week: the worst case for a search in id order;
+ * - every unit is booked over the FULL period: each application is rejected after the whole search.
  */
 const PAST_RENTALS = 4;
 const FREE_PERIOD = [60, 62] as const;
 const BUSY_PERIOD = [32, 35] as const;
 const BOOKED_PERIOD = [30, 40] as const;
+const FULL_PERIOD = [150, 152] as const;
 const FAR_PERIOD = [200, 210] as const;
 const RELEASED_PERIOD = [20, 70] as const;
+/** Availability is asked for a week inside the booked period and for 90 days over it. */
+const WEEK_PERIOD = [32, 38] as const;
+const QUARTER_PERIOD = [30, 119] as const;
 
 export interface AssignScalePoint {
   units: number;
@@ -30,8 +41,15 @@ export interface AssignScalePoint {
   setupSeconds: number;
   /** A period nobody has booked: the first candidate is free. */
   free: Percentiles | null;
-  /** Half of the size's units are booked over the period: assign walks past them, lowest id first. */
+  /** Half of the size's units (the lower ids) are booked over the period. */
   busy: Percentiles | null;
+  /** Every unit is booked over the period: the search reads them all and the application is rejected. */
+  full: Percentiles | null;
+  /** GET /availability's read (AvailabilityRepository, one size) over a week of the busy period, and over 90 days. */
+  availabilityWeek: Percentiles | null;
+  availabilityQuarter: Percentiles | null;
+  /** The same week for every size at once (one row per size). */
+  availabilityWeekAllSizes: Percentiles | null;
   explain: { free: PlanRow[]; busy: PlanRow[] };
   /** MariaDB's ANALYZE of the candidate query in the busy period: the rows each step really read. */
   analyzeBusy: AnalyzedTable[];
@@ -65,12 +83,23 @@ const ASSIGNMENT_COLUMNS = [
   'created_at',
   'updated_at',
 ]
-  .map((c) => `\`Assignment\`.\`${c}\` AS \`Assignment_${c}\``)
+  .map((c) => `\`assignment\`.\`${c}\` AS \`assignment_${c}\``)
   .join(', ');
 /** As AssignmentsRepository sends them: the overlap as an anti-join (LEFT JOIN … IS NULL). */
-const FREE_UNITS = `SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` LEFT JOIN \`assignment\` \`booked\` ON booked.unit_id = candidate.id AND booked.status = 'ACTIVE'
-  AND booked.start_date <= ? AND booked.end_date >= ? WHERE booked.rental_id IS NULL`;
-const CANDIDATE = `${FREE_UNITS} AND \`candidate\`.\`location\` = ? AND \`candidate\`.\`size\` = ? AND \`candidate\`.\`id\` > ? ORDER BY \`candidate\`.\`id\` ASC LIMIT 1`;
+const FREE_UNITS_FROM = `FROM \`storage_unit\` \`candidate\` LEFT JOIN \`assignment\` \`booked\` ON \`booked\`.\`unit_id\` = \`candidate\`.\`id\` AND \`booked\`.\`status\` = 'ACTIVE'
+  AND \`booked\`.\`start_date\` <= ? AND \`booked\`.\`end_date\` >= ? WHERE \`booked\`.\`rental_id\` IS NULL`;
+const FREE_UNITS = `SELECT ${UNIT_COLUMNS} ${FREE_UNITS_FROM}`;
+/** freeUnitsInProbeOrder: the next few free units in probe-key order from a random point. */
+const CANDIDATES = `SELECT ${UNIT_COLUMNS}, \`candidate\`.\`probe_key\` AS \`candidate_probe_key\` ${FREE_UNITS_FROM} AND \`candidate\`.\`location\` = ? AND \`candidate\`.\`size\` = ? AND (\`candidate\`.\`probe_key\` > ? OR (\`candidate\`.\`probe_key\` = ? AND \`candidate\`.\`id\` > ?)) AND \`candidate\`.\`probe_key\` < ? ORDER BY \`candidate\`.\`probe_key\` ASC, \`candidate\`.\`id\` ASC LIMIT ${CANDIDATES_PER_READ}`;
+const candidateParameters = (
+  endDate: string,
+  startDate: string,
+  location: string,
+  size: string,
+  afterKey: number,
+  afterId: number,
+  below: number,
+) => [endDate, startDate, location, size, afterKey, afterKey, afterId, below];
 
 export async function assignScaleCurve(
   databaseUrl: string,
@@ -79,6 +108,8 @@ export async function assignScaleCurve(
   progress: Progress,
 ): Promise<AssignScalePoint[]> {
   const db = await createConnection(databaseUrl);
+  const dataSource = await new DataSource(databaseOptions(databaseUrl, ASSIGN_ENTITIES, []) as DataSourceOptions).initialize();
+  const availabilityRepository = new AvailabilityRepository(dataSource);
   try {
     const points: AssignScalePoint[] = [];
     for (const units of sizes) {
@@ -91,18 +122,31 @@ export async function assignScaleCurve(
         'SELECT (SELECT COUNT(*) FROM storage_unit) AS units, (SELECT COUNT(*) FROM assignment) AS assignments',
       );
 
-      const timings = { free: [] as number[], busy: [] as number[] };
-      for (const scenario of ['free', 'busy'] as const) {
-        const [from, to] = scenario === 'free' ? FREE_PERIOD : BUSY_PERIOD;
+      const timings = { free: [] as number[], busy: [] as number[], full: [] as number[] };
+      for (const scenario of ['free', 'busy', 'full'] as const) {
+        const [from, to] = scenario === 'free' ? FREE_PERIOD : scenario === 'busy' ? BUSY_PERIOD : FULL_PERIOD;
         for (let i = 0; i < probes; i++) {
           progress.update(`assign scale: ${units} units, ${scenario} period, ${i + 1}/${probes}`);
-          timings[scenario].push(await timeAssignment(db, location, SIZES[i % SIZES.length], day(from), day(to)));
+          timings[scenario].push(
+            await timeAssignment(
+              db,
+              location,
+              SIZES[i % SIZES.length],
+              day(from),
+              day(to),
+              scenario === 'full' ? 'unavailable' : 'assigned',
+            ),
+          );
         }
       }
-      const explainOf = (period: readonly [number, number]) => [day(period[1]), day(period[0]), location, 'M', 0];
-      const [free] = await db.query<RowDataPacket[]>(`EXPLAIN ${CANDIDATE}`, explainOf(FREE_PERIOD));
-      const [busy] = await db.query<RowDataPacket[]>(`EXPLAIN ${CANDIDATE}`, explainOf(BUSY_PERIOD));
-      const [[analyzed]] = await db.query<RowDataPacket[]>(`ANALYZE FORMAT=JSON ${CANDIDATE}`, explainOf(BUSY_PERIOD));
+      progress.update(`assign scale: ${units} units, availability`);
+      const availability = await timeAvailability(availabilityRepository, location, probes);
+      const start = randomInt(PROBE_KEYS);
+      const explainOf = (period: readonly [number, number]) =>
+        candidateParameters(day(period[1]), day(period[0]), location, 'M', start, 0, PROBE_KEYS);
+      const [free] = await db.query<RowDataPacket[]>(`EXPLAIN ${CANDIDATES}`, explainOf(FREE_PERIOD));
+      const [busy] = await db.query<RowDataPacket[]>(`EXPLAIN ${CANDIDATES}`, explainOf(BUSY_PERIOD));
+      const [[analyzed]] = await db.query<RowDataPacket[]>(`ANALYZE FORMAT=JSON ${CANDIDATES}`, explainOf(BUSY_PERIOD));
       points.push({
         units,
         unitsInTable: Number(counts.units),
@@ -110,6 +154,8 @@ export async function assignScaleCurve(
         setupSeconds,
         free: percentiles(timings.free),
         busy: percentiles(timings.busy),
+        full: percentiles(timings.full),
+        ...availability,
         explain: { free: planRows(free), busy: planRows(busy) },
         analyzeBusy: analyzedTables(JSON.parse(String(Object.values(analyzed)[0]))),
       });
@@ -117,6 +163,7 @@ export async function assignScaleCurve(
     return points;
   } finally {
     await db.end();
+    await dataSource.destroy();
   }
 }
 
@@ -139,14 +186,41 @@ async function stock(db: Connection, location: string, perSize: number): Promise
   await insertFor('RELEASED', day(RELEASED_PERIOD[0]), day(RELEASED_PERIOD[1]));
   await insertFor('ACTIVE', day(FAR_PERIOD[0]), day(FAR_PERIOD[1]));
   await insertFor('ACTIVE', day(BOOKED_PERIOD[0]), day(BOOKED_PERIOD[1]), `rank_in_size <= ${Math.floor(perSize / 2)}`);
+  await insertFor('ACTIVE', day(FULL_PERIOD[0]), day(FULL_PERIOD[1]));
   await db.query('ANALYZE TABLE storage_unit, assignment');
 }
 
+/** What availability's one read costs, as GET /availability makes it (the HTTP hop aside). */
+async function timeAvailability(repository: AvailabilityRepository, location: string, probes: number) {
+  const timed = async (sizes: readonly string[], [from, to]: readonly [number, number]) => {
+    const timings: number[] = [];
+    for (let i = 0; i < probes; i++) {
+      const started = performance.now();
+      await repository.countsBySize(location, sizes as never, day(from), day(to));
+      timings.push(performance.now() - started);
+    }
+    return percentiles(timings);
+  };
+  return {
+    availabilityWeek: await timed(['M'], WEEK_PERIOD),
+    availabilityQuarter: await timed(['M'], QUARTER_PERIOD),
+    availabilityWeekAllSizes: await timed(SIZES, WEEK_PERIOD),
+  };
+}
+
 /**
- * One assignment as the service makes it, committed (the commit's flush is part of the cost),
- * then undone outside the timing so every probe meets the same state.
+ * One assignment as the service makes it in a batch (never waiting for a lock), committed (the
+ * commit's flush is part of the cost), then undone outside the timing so every probe meets the
+ * same state. `unavailable`: the search finds no unit and the rental is turned down.
  */
-async function timeAssignment(db: Connection, location: string, size: string, startDate: string, endDate: string): Promise<number> {
+async function timeAssignment(
+  db: Connection,
+  location: string,
+  size: string,
+  startDate: string,
+  endDate: string,
+  outcome: 'assigned' | 'unavailable',
+): Promise<number> {
   const rentalId = randomUUID();
   const inboxId = randomUUID();
   const outboxId = randomUUID();
@@ -158,44 +232,39 @@ async function timeAssignment(db: Connection, location: string, size: string, st
     [inboxId],
   );
   await db.query(
-    `SELECT ${ASSIGNMENT_COLUMNS} FROM \`assignment\` \`Assignment\` WHERE ((\`Assignment\`.\`rental_id\` = ?)) LIMIT 1 FOR UPDATE`,
+    `SELECT ${ASSIGNMENT_COLUMNS} FROM \`assignment\` \`assignment\` WHERE \`assignment\`.\`rental_id\` = ? FOR UPDATE NOWAIT`,
     [rentalId],
   );
-  let unit: RowDataPacket | undefined;
-  for (let afterId = 0; ;) {
-    const [[candidate]] = await db.query<RowDataPacket[]>(CANDIDATE, [endDate, startDate, location, size, afterId]);
-    if (!candidate) break;
-    await db.query(`SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`id\` = ? FOR UPDATE`, [
-      candidate.candidate_id,
-    ]);
-    const [[stillFree]] = await db.query<RowDataPacket[]>(`${FREE_UNITS} AND \`candidate\`.\`id\` = ?`, [
-      endDate,
-      startDate,
-      candidate.candidate_id,
-    ]);
-    if (stillFree) {
-      unit = stillFree;
-      break;
-    }
-    afterId = candidate.candidate_id;
-  }
-  if (!unit)
-    throw new Error(`No ${size} unit free in ${location} from ${startDate} to ${endDate}: the scale data is not what it should be`);
+  const unit = await freeUnitFromRandomPoint(db, location, size, startDate, endDate);
+  if ((unit === undefined) !== (outcome === 'unavailable'))
+    throw new Error(`${size} in ${location} from ${startDate} to ${endDate}: expected ${outcome}; the scale data is not what it should be`);
+  const event = unit ? 'StorageAssigned' : 'StorageUnavailable';
+  const reason = `No ${size} unit is free in ${location} from ${startDate} to ${endDate}`;
   await db.query(
-    "INSERT INTO `assignment`(`rental_id`, `unit_id`, `unit_code`, `location`, `size`, `start_date`, `end_date`, `status`, `reason`, `created_at`, `updated_at`) VALUES (?, ?, ?, ?, ?, ?, ?, 'ACTIVE', DEFAULT, DEFAULT, DEFAULT) RETURNING `created_at`, `updated_at`",
-    [rentalId, unit.candidate_id, unit.candidate_code, location, size, startDate, endDate],
+    'INSERT INTO `assignment`(`rental_id`, `unit_id`, `unit_code`, `location`, `size`, `start_date`, `end_date`, `status`, `reason`, `created_at`, `updated_at`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, DEFAULT, DEFAULT) RETURNING `created_at`, `updated_at`',
+    [
+      rentalId,
+      unit?.candidate_id ?? null,
+      unit?.candidate_code ?? null,
+      location,
+      size,
+      startDate,
+      endDate,
+      unit ? 'ACTIVE' : 'UNAVAILABLE',
+      unit ? null : reason,
+    ],
   );
   const body = JSON.stringify({
     id: outboxId,
-    type: 'StorageAssigned',
+    type: event,
     version: 1,
     occurredAt: new Date().toISOString(),
     correlationId: rentalId,
-    payload: { rentalId, unitCode: unit.candidate_code },
+    payload: unit ? { rentalId, unitCode: unit.candidate_code } : { rentalId, reason },
   });
   await db.query(
-    "INSERT INTO `outbox_message`(`position`, `message_id`, `type`, `routing_key`, `correlation_id`, `trace_context`, `body`, `created_at`, `published_at`) VALUES (DEFAULT, ?, 'StorageAssigned', 'storage.assigned.v1', ?, NULL, ?, DEFAULT, DEFAULT) RETURNING `position`, `created_at`",
-    [outboxId, rentalId, body],
+    'INSERT INTO `outbox_message`(`position`, `message_id`, `type`, `routing_key`, `correlation_id`, `trace_context`, `body`, `created_at`, `published_at`) VALUES (DEFAULT, ?, ?, ?, ?, NULL, ?, DEFAULT, DEFAULT) RETURNING `position`, `created_at`',
+    [outboxId, event, unit ? 'storage.assigned.v1' : 'storage.unavailable.v1', rentalId, body],
   );
   await db.query('COMMIT');
   const elapsed = performance.now() - started;
@@ -203,6 +272,40 @@ async function timeAssignment(db: Connection, location: string, size: string, st
   await db.query('DELETE FROM outbox_message WHERE message_id = ?', [outboxId]);
   await db.query('DELETE FROM inbox_message WHERE message_id = ?', [inboxId]);
   return elapsed;
+}
+
+/** AssignmentsService.freeUnitFromRandomPoint: from a random probe key to the end, then from the start up to it. */
+async function freeUnitFromRandomPoint(db: Connection, location: string, size: string, startDate: string, endDate: string) {
+  const start = randomInt(PROBE_KEYS);
+  for (const [from, below] of [
+    [start, PROBE_KEYS],
+    [0, start],
+  ]) {
+    let after = { probeKey: from, id: 0 };
+    for (;;) {
+      const [candidates] = await db.query<RowDataPacket[]>(
+        CANDIDATES,
+        candidateParameters(endDate, startDate, location, size, after.probeKey, after.id, below),
+      );
+      for (const candidate of candidates) {
+        const [locked] = await db.query<RowDataPacket[]>(
+          `SELECT ${UNIT_COLUMNS} FROM \`storage_unit\` \`candidate\` WHERE \`candidate\`.\`id\` = ? FOR UPDATE SKIP LOCKED`,
+          [candidate.candidate_id],
+        );
+        if (locked.length === 0) continue;
+        const [[stillFree]] = await db.query<RowDataPacket[]>(`${FREE_UNITS} AND \`candidate\`.\`id\` = ?`, [
+          endDate,
+          startDate,
+          candidate.candidate_id,
+        ]);
+        if (stillFree) return candidate;
+      }
+      if (candidates.length < CANDIDATES_PER_READ) break;
+      const last = candidates[candidates.length - 1];
+      after = { probeKey: Number(last.candidate_probe_key), id: Number(last.candidate_id) };
+    }
+  }
+  return undefined;
 }
 
 function planRows(rows: RowDataPacket[]): PlanRow[] {
