@@ -11,6 +11,7 @@ const CONTRACT: [string, string][] = [
   ['/storage-units', 'get'],
   ['/storage-units', 'post'],
   ['/allocations/{rentalId}', 'get'],
+  ['/availability', 'get'],
 ];
 
 describe('API documentation', () => {
@@ -54,6 +55,17 @@ describe('API documentation', () => {
     ['/notifications', 'get', '400'],
   ])('documents the error answer of %s %s: %s', (path, method, status) => {
     expect(JSON.stringify(document.paths[path][method].responses[status])).toContain('#/components/schemas/ErrorResponse');
+  });
+
+  it('documents GET /availability: its query, its answer with one row per size, its 400', () => {
+    const find = document.paths['/availability'].get;
+    const query = Object.fromEntries(find.parameters.map((p: any) => [p.name, p.required ?? false]));
+    expect(query).toEqual({ location: true, size: false, startDate: true, endDate: true });
+    expect(JSON.stringify(find.responses['200'])).toContain('#/components/schemas/AvailabilityResponse');
+    expect(JSON.stringify(find.responses['400'])).toContain('#/components/schemas/ErrorResponse');
+    const { sizes } = document.components.schemas.AvailabilityResponse.properties;
+    expect(JSON.stringify(sizes)).toContain('#/components/schemas/SizeAvailability');
+    expect(Object.keys(document.components.schemas.SizeAvailability.properties).sort()).toEqual(['cost', 'freeUnits', 'size', 'units']);
   });
 
   it('shows examples for an application', () => {
