@@ -9,7 +9,7 @@
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { BROKER_APPS, brokerUrlVariableOf } from '@app/messaging';
-import { AuthConfig, HealthModule, RentalTermsConfig, ServiceTokenConfig, validateConfig } from '@app/platform';
+import { AuthConfig, DatabaseConfig, HealthModule, RentalTermsConfig, ServiceTokenConfig, validateConfig } from '@app/platform';
 import { MetricsController } from '../libs/platform/src/metrics/metrics.controller';
 import Ajv2019 from 'ajv/dist/2019';
 import { execFileSync } from 'node:child_process';
@@ -847,6 +847,33 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     expect(
       admits(objects, find(objects, 'StatefulSet', 'rabbitmq')!, { namespace, labels: { 'app.kubernetes.io/name': 'rental' } }, 15672),
     ).toBe(false);
+  });
+
+  it("keeps every database server's connections within its max_connections: Σ (HPA maxReplicas × pool) + a reserve", () => {
+    // db-setup's connections and an operator's psql (PostgreSQL also keeps 3 for superusers).
+    const RESERVE = 20;
+    const maxConnections = (server: string) => {
+      const args = (mainContainer(get(objects, 'StatefulSet', server)).args ?? []).join(' ');
+      const found = /max[_-]connections=(\d+)/.exec(args);
+      if (!found) throw new Error(`infra/${server}.yaml sets no max_connections: the budget has nothing to hold to`);
+      return Number(found[1]);
+    };
+    const worstCase = new Map<string, number>();
+    for (const app of APP_NAMES) {
+      const env = values(appEnv(app));
+      const url = env[`${app.toUpperCase()}_DATABASE_URL`];
+      if (!url) continue; // the gateway has no database
+      const server = new URL(url).hostname;
+      const pool = Number(env.DATABASE_POOL_SIZE ?? new DatabaseConfig().DATABASE_POOL_SIZE);
+      const replicas = get(objects, 'HorizontalPodAutoscaler', app).spec.maxReplicas;
+      worstCase.set(server, (worstCase.get(server) ?? 0) + replicas * pool);
+    }
+    expect([...worstCase.keys()].sort()).toEqual(['mariadb', 'postgres']);
+    for (const [server, connections] of worstCase) {
+      // A failure shows the server, its worst case and its limit.
+      const budget = { server, worstCase: connections + RESERVE, maxConnections: maxConnections(server) };
+      expect({ ...budget, fits: budget.worstCase <= budget.maxConnections }).toEqual({ ...budget, fits: true });
+    }
   });
 
   it('stocks demo units only in the dev overlay, as start:all does: production starts with no inventory', () => {

@@ -4,6 +4,7 @@ import {
   AuthConfig,
   AuthModule,
   databaseOptions,
+  databaseSettingsOf,
   migratedDataSource,
   DatabaseProbe,
   HealthModule,
@@ -34,12 +35,7 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AssignConfig, true>) =>
-        databaseOptions(
-          config.get('ASSIGN_DATABASE_URL', { infer: true }),
-          ASSIGN_ENTITIES,
-          ASSIGN_MIGRATIONS,
-          config.get('MIGRATE_AT_START', { infer: true }) === 'true',
-        ),
+        databaseOptions(config.get('ASSIGN_DATABASE_URL', { infer: true }), ASSIGN_ENTITIES, ASSIGN_MIGRATIONS, databaseSettingsOf(config)),
       dataSourceFactory: migratedDataSource,
     }),
     TypeOrmModule.forFeature([StorageUnit]),

@@ -6,6 +6,7 @@ import {
   ServiceIdentityModule,
   ServiceTokenConfig,
   databaseOptions,
+  databaseSettingsOf,
   migratedDataSource,
   DatabaseProbe,
   HealthModule,
@@ -29,12 +30,7 @@ import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<ManageConfig, true>) =>
-        databaseOptions(
-          config.get('MANAGE_DATABASE_URL', { infer: true }),
-          MANAGE_ENTITIES,
-          MANAGE_MIGRATIONS,
-          config.get('MIGRATE_AT_START', { infer: true }) === 'true',
-        ),
+        databaseOptions(config.get('MANAGE_DATABASE_URL', { infer: true }), MANAGE_ENTITIES, MANAGE_MIGRATIONS, databaseSettingsOf(config)),
       dataSourceFactory: migratedDataSource,
     }),
     LoggingModule.forRoot('manage'),

@@ -6,6 +6,7 @@ import {
   ServiceIdentityModule,
   ServiceTokenConfig,
   databaseOptions,
+  databaseSettingsOf,
   migratedDataSource,
   DatabaseProbe,
   HealthModule,
@@ -39,12 +40,7 @@ import { RentalsService } from './rentals/rentals.service';
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<RentalConfig, true>) =>
-        databaseOptions(
-          config.get('RENTAL_DATABASE_URL', { infer: true }),
-          RENTAL_ENTITIES,
-          RENTAL_MIGRATIONS,
-          config.get('MIGRATE_AT_START', { infer: true }) === 'true',
-        ),
+        databaseOptions(config.get('RENTAL_DATABASE_URL', { infer: true }), RENTAL_ENTITIES, RENTAL_MIGRATIONS, databaseSettingsOf(config)),
       dataSourceFactory: migratedDataSource,
     }),
     LoggingModule.forRoot('rental'),

@@ -4,6 +4,7 @@ import {
   AuthConfig,
   AuthModule,
   databaseOptions,
+  databaseSettingsOf,
   migratedDataSource,
   DatabaseProbe,
   HealthModule,
@@ -30,12 +31,7 @@ import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<ViewConfig, true>) =>
-        databaseOptions(
-          config.get('VIEW_DATABASE_URL', { infer: true }),
-          VIEW_ENTITIES,
-          VIEW_MIGRATIONS,
-          config.get('MIGRATE_AT_START', { infer: true }) === 'true',
-        ),
+        databaseOptions(config.get('VIEW_DATABASE_URL', { infer: true }), VIEW_ENTITIES, VIEW_MIGRATIONS, databaseSettingsOf(config)),
       dataSourceFactory: migratedDataSource,
     }),
     TypeOrmModule.forFeature([Notification]),

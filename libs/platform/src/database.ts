@@ -2,7 +2,8 @@ import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
-import { IsIn } from 'class-validator';
+import { ConfigService } from '@nestjs/config';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { AdvancedConsoleLogger, DataSource, DataSourceOptions, MixedList, QueryFailedError, QueryRunner } from 'typeorm';
 import { CommonConfig } from './config';
 
@@ -30,13 +31,40 @@ export class DatabaseConfig extends CommonConfig {
    */
   @IsIn(['true', 'false'])
   MIGRATE_AT_START: 'true' | 'false' = 'true';
+
+  /**
+   * Most connections one process holds to its database. Replicas × this, summed over the apps of
+   * one server, must stay below its max_connections (the manifests' test checks their HPA maxima).
+   */
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE: number = 20;
+}
+
+/** What an app's database settings say about its connection: read from its validated config. */
+export interface DatabaseSettings {
+  migrateAtStart: boolean;
+  poolSize: number;
+}
+
+export function databaseSettingsOf(config: ConfigService<DatabaseConfig, true>): DatabaseSettings {
+  return {
+    migrateAtStart: config.get('MIGRATE_AT_START', { infer: true }) === 'true',
+    poolSize: config.get('DATABASE_POOL_SIZE', { infer: true }),
+  };
 }
 
 /**
  * TypeORM options for one app's database, picked by the URL's scheme: postgres:// or mysql:// (MariaDB).
  * Entities and migrations are listed as classes: what runs is what the code imports, no file glob.
  */
-export function databaseOptions(url: string, entities: EntityList, migrations: EntityList, migrateAtStart = false): TypeOrmModuleOptions {
+export function databaseOptions(
+  url: string,
+  entities: EntityList,
+  migrations: EntityList,
+  { migrateAtStart, poolSize }: DatabaseSettings = { migrateAtStart: false, poolSize: new DatabaseConfig().DATABASE_POOL_SIZE },
+): TypeOrmModuleOptions {
   const common = {
     entities,
     migrations,
@@ -47,9 +75,9 @@ export function databaseOptions(url: string, entities: EntityList, migrations: E
   };
   if (/^(mysql|mariadb):/.test(url)) {
     // 'mariadb', not 'mysql': with 'mysql' TypeORM may emit MySQL-8-only SQL that MariaDB rejects.
-    return { ...common, type: 'mariadb', url: url.replace(/^mariadb:/, 'mysql:'), timezone: 'Z', extra: { connectionLimit: 20 } };
+    return { ...common, type: 'mariadb', url: url.replace(/^mariadb:/, 'mysql:'), timezone: 'Z', extra: { connectionLimit: poolSize } };
   }
-  return { ...common, type: 'postgres', url, extra: { max: 20 } };
+  return { ...common, type: 'postgres', url, extra: { max: poolSize } };
 }
 
 /** The name of the database lock that lets one process at a time migrate a database. */
