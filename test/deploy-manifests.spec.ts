@@ -13,7 +13,7 @@ import { AuthConfig, DatabaseConfig, HealthModule, RentalTermsConfig, ServiceTok
 import { MetricsController } from '../libs/platform/src/metrics/metrics.controller';
 import Ajv2019 from 'ajv/dist/2019';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
@@ -27,6 +27,7 @@ import * as coreV1 from 'kubernetes-models/v1';
 import { parse, parseAllDocuments } from 'yaml';
 import { DB_SETUP_ENTRY, appEntry } from '../scripts/build-output';
 import { DbSetupConfig } from '../scripts/db-setup.config';
+import { pinRelease } from '../scripts/pin-release';
 import { AssignConfig } from '../apps/assign/src/assign.config';
 import { GatewayConfig } from '../apps/gateway/src/gateway.config';
 import { ManageConfig } from '../apps/manage/src/manage.config';
@@ -247,7 +248,7 @@ const OVERLAYS = readdirSync(join(K8S_DIR, 'overlays'), { withFileTypes: true })
  * which every `X.example` whose `X` is missing is copied to `X`: the production overlay's
  * secrets.env is never committed, and its example has every key.
  */
-function render(dir: string): K8sObject[] {
+function render(dir: string, edit: (copy: string) => void = () => undefined): K8sObject[] {
   const copy = mkdtempSync(join(tmpdir(), 'k8s-'));
   try {
     cpSync(K8S_DIR, copy, { recursive: true });
@@ -256,6 +257,7 @@ function render(dir: string): K8sObject[] {
       const target = join(dir.parentPath, dir.name.slice(0, -'.example'.length));
       if (!existsSync(target)) cpSync(join(dir.parentPath, dir.name), target);
     }
+    edit(copy);
     let output: string;
     try {
       output = execFileSync('kubectl', ['kustomize', join(copy, dir)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -531,7 +533,11 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
         expect([kind, find(objects, kind, app)?.metadata.name]).toEqual([kind, app]);
     }
     expect(all(objects, 'Job').map((j) => imageRepository(mainContainer(j).image))).toEqual([DB_SETUP]);
-    for (const kind of ['ConfigMap', 'Secret', 'Ingress', 'Namespace']) expect([kind, all(objects, kind).length]).toEqual([kind, 1]);
+    for (const kind of ['Ingress', 'Namespace']) expect([kind, all(objects, kind).length]).toEqual([kind, 1]);
+    // The apps' ConfigMap and Secret (names with a content hash), and the same for the Job without one.
+    const names = (kind: string) => all(objects, kind).map((o) => o.metadata.name.replace(/-[a-z0-9]{10}$/, '-<hash>'));
+    expect(names('ConfigMap').sort()).toEqual(['storage-rental-config-<hash>', 'storage-rental-setup-config']);
+    expect(names('Secret').sort()).toEqual(['storage-rental-secrets-<hash>', 'storage-rental-setup-secrets']);
     // Everything in the overlay's own namespace.
     const namespace = all(objects, 'Namespace')[0].metadata.name;
     expect(objects.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== namespace)).toEqual([]);
@@ -773,7 +779,11 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       'ingress controller': INGRESS_CONTROLLER,
       prometheus: PROMETHEUS,
       ...Object.fromEntries(
-        [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...all(objects, 'Job')].map((w) => [w.metadata.name, podOf(w)]),
+        // By the pod's name label: the Job's own name carries the release.
+        [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...all(objects, 'Job')].map((w) => [
+          w.spec.template.metadata.labels['app.kubernetes.io/name'],
+          podOf(w),
+        ]),
       ),
       'another pod in the namespace': { namespace, labels: { 'app.kubernetes.io/name': 'debug' } },
       'a pod in another namespace': { namespace: 'default', labels: { 'app.kubernetes.io/name': 'gateway' } },
@@ -874,6 +884,58 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       const budget = { server, worstCase: connections + RESERVE, maxConnections: maxConnections(server) };
       expect({ ...budget, fits: budget.worstCase <= budget.maxConnections }).toEqual({ ...budget, fits: true });
     }
+  });
+
+  it('can be applied twice with other config and secrets: the migration Job, whose pod template is immutable, stays the same', () => {
+    // Every value of the ConfigMap and the Secret changed, as an operator's next apply might.
+    const changed = render(`overlays/${overlay}`, (copy) => {
+      for (const file of ['base/config.env', `overlays/${overlay}/${overlay === 'dev' ? 'dev-secrets.env' : 'secrets.env'}`]) {
+        const path = join(copy, file);
+        writeFileSync(
+          path,
+          readFileSync(path, 'utf8').replace(/^([A-Z_]+)=(.*)$/gm, (_line, name, value) => `${name}=${value}-changed`),
+        );
+      }
+    });
+    const jobOf = (rendered: K8sObject[]) => {
+      const jobs = all(rendered, 'Job');
+      expect(jobs).toHaveLength(1);
+      return { name: jobs[0].metadata.name, spec: jobs[0].spec };
+    };
+    expect(jobOf(changed)).toEqual(jobOf(objects));
+    // …while the Deployments roll: their ConfigMap's name carries a hash of its content.
+    expect(deployment('rental').spec.template).not.toEqual(get(changed, 'Deployment', 'rental').spec.template);
+    // A finished Job goes after a day, so that the same release applied again runs it again.
+    expect(all(objects, 'Job')[0].spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+  });
+
+  it('names the migration Job after the release it migrates for, so that a new release is a new Job', () => {
+    const job = all(objects, 'Job')[0];
+    const tag = mainContainer(job).image.split(':')[1];
+    expect(job.metadata.name).toBe(`db-setup-${tag}`);
+  });
+
+  it('pins every image to an explicit version; production as committed to package.json’s', () => {
+    const images = [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...all(objects, 'Job')].flatMap((w) =>
+      [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers].map((c: any) => c.image as string),
+    );
+    for (const image of images) expect([image, /:[\w][\w.-]*$/.test(image) && !image.endsWith(':latest')]).toEqual([image, true]);
+    if (overlay !== 'production') return;
+    const { version } = JSON.parse(read('package.json'));
+    const ours = images.filter((image) => image.startsWith('storage-rental/'));
+    expect(ours.map((image) => image.split(':')[1])).toEqual(ours.map(() => version));
+    expect(all(objects, 'Job')[0].metadata.name).toBe(`db-setup-${version}`);
+  });
+
+  it('takes a new release from scripts/pin-release.ts (npm version) in every image tag and the Job’s name', () => {
+    if (overlay !== 'production') return;
+    const pinned = render('overlays/production', (copy) => {
+      const path = join(copy, 'overlays/production/kustomization.yaml');
+      writeFileSync(path, pinRelease(readFileSync(path, 'utf8'), '9.9.9'));
+    });
+    const ours = [...all(pinned, 'Deployment'), ...all(pinned, 'Job')].map((w) => mainContainer(w).image);
+    expect(ours.map((image: string) => image.split(':')[1])).toEqual(ours.map(() => '9.9.9'));
+    expect(all(pinned, 'Job')[0].metadata.name).toBe('db-setup-9.9.9');
   });
 
   it('stocks demo units only in the dev overlay, as start:all does: production starts with no inventory', () => {
