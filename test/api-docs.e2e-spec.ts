@@ -82,15 +82,30 @@ describe('API documentation', () => {
     expect(init.body).toContain('/docs-json');
   });
 
-  it('still answers when an app is down, and says which', async () => {
+  it('keeps a complete document for API_DOCS_CACHE_MS, answers with what it has when an app is down, and keeps no partial one', async () => {
+    // The document of beforeAll is kept (30 s by default): view going down does not change the answer.
     await system.app('view').stop();
     try {
-      const answer = await request('GET', `${system.gateway}/docs-json`);
-      expect(answer.status).toBe(200);
-      expect(answer.body.info.description).toContain('view');
-      expect(answer.body.paths['/rentals'].post).toBeDefined();
+      const kept = await request('GET', `${system.gateway}/docs-json`);
+      expect([kept.status, kept.body.info.description ?? '', Boolean(kept.body.paths['/rental-views'])]).toEqual([
+        200,
+        expect.not.stringContaining('view'),
+        true,
+      ]);
+      // A gateway with nothing kept yet asks the apps: it answers without view's part, and says so.
+      await system.restart('gateway', { API_DOCS_CACHE_MS: '600000' });
+      const partial = await request('GET', `${system.gateway}/docs-json`);
+      expect(partial.status).toBe(200);
+      expect(partial.body.info.description).toContain('view');
+      expect(partial.body.paths['/rentals'].post).toBeDefined();
     } finally {
       await system.restart('view');
     }
+    // The partial document was not kept: with view back, the next answer has it, long before 600 s.
+    const complete = await request('GET', `${system.gateway}/docs-json`);
+    expect([complete.body.info.description ?? '', Boolean(complete.body.paths['/rental-views'])]).toEqual([
+      expect.not.stringContaining('view'),
+      true,
+    ]);
   });
 });

@@ -30,6 +30,12 @@ export class GatewayConfig extends CommonConfig {
   @Max(120_000)
   UPSTREAM_TIMEOUT_MS: number = 10_000;
 
+  /** How long the combined /docs-json is kept before the apps are asked again; 0 asks them every time. */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  API_DOCS_CACHE_MS: number = 30_000;
+
   /** Requests each client may make per window: per customer once the token is verified, else per IP address. */
   @IsInt()
   @Min(1)

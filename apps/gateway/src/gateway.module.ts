@@ -3,6 +3,7 @@ import { AuthConfig, AuthModule, HealthModule, LoggingModule, validateConfig } f
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ApiDocsController } from './api-docs/api-docs.controller';
+import { ApiDocsService } from './api-docs/api-docs.service';
 import { GatewayConfig } from './gateway.config';
 import { GATEWAY_ROUTES, proxyRoutes } from './proxy-routes';
 
@@ -17,6 +18,7 @@ import { GATEWAY_ROUTES, proxyRoutes } from './proxy-routes';
   ],
   controllers: [ApiDocsController],
   providers: [
+    ApiDocsService,
     {
       provide: GATEWAY_ROUTES,
       inject: [ConfigService],
