@@ -212,7 +212,7 @@ describe('the rental saga, through the gateway', () => {
     expect((await api.cancel(rejected.body.id)).status).toBe(409);
   });
 
-  it('shows the correlation id of each step in the view’s history', async () => {
+  it('shows the correlation id of each step in the view’s history, and the event that caused it', async () => {
     const applied = await api.apply({}, { 'x-correlation-id': 'apply-flow' });
     await api.viewWithStatus(applied.body.id, 'CONFIRMED');
     await request('DELETE', `${system.gateway}/rentals/${applied.body.id}`, undefined, {
@@ -226,6 +226,24 @@ describe('the rental saga, through the gateway', () => {
     const idOf = (type: string) => view.body.history.find((e: { type: string }) => e.type === type).correlationId;
     expect(['RentalRequested', 'AllocationRequested', 'StorageAssigned'].map(idOf)).toEqual(['apply-flow', 'apply-flow', 'apply-flow']);
     expect(['RentalCancelled', 'AllocationCancelled', 'StorageReleased'].map(idOf)).toEqual(['cancel-flow', 'cancel-flow', 'cancel-flow']);
+    // And which event caused which: none for those a request caused, else the event handled.
+    const line = (type: string) => view.body.history.find((e: { type: string }) => e.type === type);
+    const causeOf = (type: string) => {
+      const cause = view.body.history.find((e: { id: string }) => e.id === line(type).causationId);
+      return cause?.type ?? (line(type).causationId === undefined ? 'a request' : `unknown ${line(type).causationId}`);
+    };
+    expect(
+      ['AllocationRequested', 'RentalRequested', 'StorageAssigned', 'RentalCancelled', 'AllocationCancelled', 'StorageReleased'].map(
+        (type) => [type, causeOf(type)],
+      ),
+    ).toEqual([
+      ['AllocationRequested', 'a request'],
+      ['RentalRequested', 'a request'],
+      ['StorageAssigned', 'AllocationRequested'],
+      ['RentalCancelled', 'a request'],
+      ['AllocationCancelled', 'RentalCancelled'],
+      ['StorageReleased', 'AllocationCancelled'],
+    ]);
   });
 
   it('lists a customer’s rentals newest first, page by page', async () => {

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { ALL_EVENTS, StorageAssigned, isCalendarDate, routingKeyOf } from '.';
+import { ALL_EVENTS, EventEnvelopeDto, StorageAssigned, isCalendarDate, routingKeyOf } from '.';
 
 describe('event contracts', () => {
   it.each(ALL_EVENTS.map((event) => [event.type, event]))('%s has a routing key made of its type and version', (_type, event) => {
@@ -24,6 +24,25 @@ describe('event contracts', () => {
         .map((e) => e.property)
         .sort(),
     ).toEqual(['rentalId', 'unitCode']);
+  });
+});
+
+describe('the envelope', () => {
+  const envelope = (changes: object) =>
+    plainToInstance(EventEnvelopeDto, {
+      id: '0b6f9f3e-8a56-4b0e-9d8e-5b6f2b8b2f0a',
+      type: 'StorageAssigned',
+      version: 1,
+      occurredAt: '2030-01-01T00:00:00.000Z',
+      correlationId: 'apply-flow',
+      payload: {},
+      ...changes,
+    });
+
+  it('takes a causationId as an addition to version 1: absent (caused by a request) or the id of a message', () => {
+    expect(validateSync(envelope({}))).toHaveLength(0);
+    expect(validateSync(envelope({ causationId: '5d0b1e1c-7f0e-4a57-9a43-2f3f1b3c9d10' }))).toHaveLength(0);
+    expect(validateSync(envelope({ causationId: 'not-a-message-id' })).map((e) => e.property)).toEqual(['causationId']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { IsInt, IsISO8601, IsObject, IsString, IsUUID, Length, Min } from 'class-validator';
+import { IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Min } from 'class-validator';
 
 /** What every message on the bus looks like: metadata around one event's payload. */
 export interface EventEnvelope<P = unknown> {
@@ -7,6 +7,8 @@ export interface EventEnvelope<P = unknown> {
   version: number;
   occurredAt: string;
   correlationId: string;
+  /** The id of the message whose handling emitted this one; absent when a request did (added to v1). */
+  causationId?: string;
   payload: P;
 }
 
@@ -42,6 +44,10 @@ export class EventEnvelopeDto implements EventEnvelope<object> {
   @IsString()
   @Length(1, 128)
   correlationId!: string;
+
+  @IsOptional()
+  @IsUUID()
+  causationId?: string;
 
   @IsObject()
   payload!: object;

@@ -16,7 +16,7 @@ import { BrokerConfig } from './broker.config';
 import { DuplicateMessage, Inbox } from './inbox';
 import { MAY_WAIT_FOR_LOCKS, WouldWaitForLock } from './lock-waits';
 import { batchSizes, eventsConsumed, eventsInHand } from './messaging.metrics';
-import { Outbox } from './outbox';
+import { CAUSATION_ID, Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import {
   ATTEMPT_HEADER,
@@ -242,12 +242,13 @@ export class EventConsumer implements BeforeApplicationShutdown {
 
   /** Runs `work` with the message's correlation id and trace, inside whatever transaction is open. */
   private inMessageContext<T>(
-    delivery: Pick<Delivery, 'event' | 'message' | 'correlationId' | 'traceContext'>,
+    delivery: Pick<Delivery, 'event' | 'message' | 'correlationId' | 'traceContext'> & { envelope?: EventEnvelope },
     work: () => Promise<T>,
   ): Promise<T> {
     return context.with(delivery.traceContext, () =>
       this.cls.run(() => {
         this.cls.set(CLS_ID, delivery.correlationId);
+        this.cls.set(CAUSATION_ID, delivery.envelope?.id);
         this.cls.set(MAY_WAIT_FOR_LOCKS, false);
         this.cls.set(LOGGED_EVENT, { eventType: delivery.event.type, eventId: delivery.message.properties.messageId });
         return work();

@@ -10,6 +10,8 @@ import { OutboxRelay } from './outbox-relay';
 
 /** Where inTransaction counts the events its transaction adds. */
 const EVENTS_ADDED = 'outbox:eventsAdded';
+/** CLS key: the id of the message being handled (EventConsumer sets it), the cause of what it emits. */
+export const CAUSATION_ID = 'messaging.causationId';
 
 /**
  * The only way our apps emit events: `add` writes the event in the current transaction, so it
@@ -58,6 +60,7 @@ export class Outbox {
       version: event.version,
       occurredAt: new Date().toISOString(),
       correlationId: (this.cls.isActive() && this.cls.getId()) || randomUUID(),
+      ...this.causation(),
       payload,
     };
     // The relay publishes later, outside this context: keep the trace context with the event.
@@ -71,6 +74,12 @@ export class Outbox {
       correlationId: envelope.correlationId,
       body: JSON.stringify(envelope),
     };
+  }
+
+  /** The message being handled, if any: an event emitted while handling one names it as its cause. */
+  private causation(): { causationId?: string } {
+    const causationId = this.cls.isActive() ? this.cls.get<string | undefined>(CAUSATION_ID) : undefined;
+    return causationId ? { causationId } : {};
   }
 
   /** A statement of a repository's own committed outbox rows: the relay publishes them now. */

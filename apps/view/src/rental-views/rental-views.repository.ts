@@ -48,13 +48,13 @@ export class RentalViewsRepository {
   /** Writes the event's changes to the row and its line in the history, in one statement. */
   async record(rentalId: string, changes: Partial<RentalView>, line: Omit<RentalViewEvent, 'rentalId'>): Promise<void> {
     const fields = Object.entries(changes).filter(([property]) => SETTABLE[property as keyof RentalView]);
-    const sets = fields.map(([property], i) => `${SETTABLE[property as keyof RentalView]} = $${i + 6}`);
+    const sets = fields.map(([property], i) => `${SETTABLE[property as keyof RentalView]} = $${i + 7}`);
     await this.txHost.tx.query(
       `WITH line AS (
-         INSERT INTO rental_view_event (message_id, rental_id, type, occurred_at, correlation_id) VALUES ($2, $1, $3, $4, $5)
+         INSERT INTO rental_view_event (message_id, rental_id, type, occurred_at, correlation_id, causation_id) VALUES ($2, $1, $3, $4, $5, $6)
        )
        UPDATE rental_view SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE rental_id = $1`,
-      [rentalId, line.messageId, line.type, line.occurredAt, line.correlationId, ...fields.map(([, value]) => value)],
+      [rentalId, line.messageId, line.type, line.occurredAt, line.correlationId, line.causationId, ...fields.map(([, value]) => value)],
     );
   }
 }

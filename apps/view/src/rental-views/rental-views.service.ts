@@ -59,6 +59,7 @@ export class RentalViewsService {
       type: envelope.type,
       occurredAt: new Date(envelope.occurredAt),
       correlationId: envelope.correlationId,
+      causationId: envelope.causationId ?? null,
     });
 
     if (!outcomeWasVisible && isOutcome(view.status) && view.requestedAt) {
@@ -89,7 +90,7 @@ export class RentalViewsService {
       const history = await this.txHost.tx
         .getRepository(RentalViewEvent)
         .find({ where: { rentalId }, order: { occurredAt: 'ASC', messageId: 'ASC' } });
-      return { ...toResponse(view), history: history.map((e) => ({ type: e.type, at: e.occurredAt, correlationId: e.correlationId })) };
+      return { ...toResponse(view), history: history.map(historyEntry) };
     });
   }
 
@@ -119,6 +120,17 @@ function toResponse(view: RentalView) {
     unitCode: view.unitCode ?? undefined,
     reason: view.reason ?? undefined,
     requestedAt: view.requestedAt,
+  };
+}
+
+/** A history line as clients see it: its event's id, so that a later line's causationId can point at it. */
+function historyEntry(line: RentalViewEvent) {
+  return {
+    id: line.messageId,
+    type: line.type,
+    at: line.occurredAt,
+    correlationId: line.correlationId,
+    causationId: line.causationId ?? undefined,
   };
 }
 
