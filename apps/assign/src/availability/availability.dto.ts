@@ -7,7 +7,8 @@ export class AvailabilityQuery {
   @IsLocationName()
   location!: string;
 
-  /** One size; without it, one row per size. @example "M" */
+  /** One size; without it, one row per size. */
+  @ApiProperty({ enum: STORAGE_SIZES, required: false, example: 'M' })
   @IsOptional()
   @IsIn(STORAGE_SIZES, { message: `size must be one of ${STORAGE_SIZES.join(', ')}` })
   size?: StorageSize;

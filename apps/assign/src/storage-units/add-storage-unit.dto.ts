@@ -1,4 +1,5 @@
 import { IsLocationName, STORAGE_SIZES, StorageSize } from '@app/contracts';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 
 export class AddStorageUnitDto {
@@ -9,6 +10,7 @@ export class AddStorageUnitDto {
   @IsLocationName()
   location!: string;
 
+  @ApiProperty({ enum: STORAGE_SIZES })
   @IsIn(STORAGE_SIZES)
   size!: StorageSize;
 }
@@ -18,6 +20,7 @@ export class ListStorageUnitsQuery {
   @IsLocationName()
   location?: string;
 
+  @ApiProperty({ enum: STORAGE_SIZES, required: false })
   @IsOptional()
   @IsIn(STORAGE_SIZES)
   size?: StorageSize;

@@ -1,12 +1,17 @@
 import { ApiDocument, mergeApiDocs } from './merge-api-docs';
 import { routeOf } from '../proxy-routes';
 
-const doc = (paths: string[], schemas: string[] = [], methods = ['get']): ApiDocument => ({
-  openapi: '3.0.0',
-  info: { title: 'app', version: '1' },
-  paths: Object.fromEntries(paths.map((path) => [path, Object.fromEntries(methods.map((method) => [method, {}]))])),
-  components: { schemas: Object.fromEntries(schemas.map((name) => [name, { type: 'object' }])) },
-});
+/** An app's document whose operations answer with every one of `schemas`. */
+const doc = (paths: string[], schemas: string[] = [], methods = ['get'], schema: object = { type: 'object' }): ApiDocument => {
+  const operation =
+    schemas.length === 0 ? {} : { responses: { 200: { anyOf: schemas.map((name) => ({ $ref: `#/components/schemas/${name}` })) } } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'app', version: '1' },
+    paths: Object.fromEntries(paths.map((path) => [path, Object.fromEntries(methods.map((method) => [method, operation]))])),
+    components: { schemas: Object.fromEntries(schemas.map((name) => [name, schema])) },
+  };
+};
 
 const GET = ['GET' as const];
 
@@ -44,6 +49,36 @@ describe('mergeApiDocs', () => {
 
   it('does not take a path that merely starts like a public one', () => {
     expect(Object.keys(mergeApiDocs([doc(['/rentals-admin'])], [{ prefix: '/rentals', methods: GET }], []).paths)).toEqual([]);
+  });
+
+  it('keeps only the schemas the public operations use, and those they use in turn', () => {
+    const app = doc(['/rentals', '/allocations'], ['RentalResponse'], ['get', 'post']);
+    app.components!.schemas = {
+      RentalResponse: { properties: { history: { $ref: '#/components/schemas/HistoryEntry' } } },
+      HistoryEntry: { type: 'object' },
+      RequestAllocationDto: { type: 'object' }, // only POST /allocations, which is not public, used it
+    };
+    const merged = mergeApiDocs([app], [{ prefix: '/rentals', methods: GET }], []);
+    expect(Object.keys(merged.components!.schemas!)).toEqual(['HistoryEntry', 'RentalResponse']);
+  });
+
+  it('says when two apps define one schema name differently, and keeps the first', () => {
+    const first = doc(['/rentals'], ['Page'], ['get'], { type: 'object', title: 'rental page' });
+    const second = doc(['/rental-views'], ['Page'], ['get'], { type: 'object', title: 'view page' });
+    const routes = [
+      { prefix: '/rentals', methods: GET },
+      { prefix: '/rental-views', methods: GET },
+    ];
+    const merged = mergeApiDocs([first, second], routes, []);
+    expect(merged.info.description).toContain('Schema names defined differently by two apps: Page.');
+    expect(merged.components!.schemas!.Page).toEqual({ type: 'object', title: 'rental page' });
+    expect(mergeApiDocs([first, first], routes, []).info.description).not.toContain('Schema names');
+  });
+
+  it('names a server and a license, as generators and linters expect', () => {
+    const merged = mergeApiDocs([], [], []);
+    expect(merged.servers?.length).toBeGreaterThan(0);
+    expect(merged.info.license?.name).toBeTruthy();
   });
 
   it('says which apps did not answer', () => {

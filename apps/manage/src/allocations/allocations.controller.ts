@@ -1,8 +1,11 @@
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
+  ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -11,6 +14,7 @@ import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AllocationsService } from './allocations.service';
 import { RequestAllocationDto } from './request-allocation.dto';
+import { AllocationResponse } from './allocation-response.dto';
 
 @ApiTags('allocations')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad input; the message names the field' })
@@ -24,6 +28,8 @@ export class AllocationsController {
    * 201 when this call created the allocation, 200 when it already existed.
    */
   @Post()
+  @ApiOperation({ operationId: 'requestAllocation', summary: "Record an allocation request (rental's call, not public)" })
+  @ApiCreatedResponse({ type: AllocationResponse, description: 'Recorded; 200 when it was recorded before' })
   @CalledBy('rental')
   @ApiConflictResponse({ type: ErrorResponse, description: 'The rental was abandoned; apply again with a new rental' })
   @ApiForbiddenResponse({ type: ErrorResponse, description: "Not rental's call, or the token's customer is not the allocation's" })
@@ -34,6 +40,8 @@ export class AllocationsController {
   }
 
   @Get(':rentalId')
+  @ApiOperation({ operationId: 'getAllocation', summary: "A rental's allocation as manage knows it" })
+  @ApiOkResponse({ type: AllocationResponse })
   @ApiNotFoundResponse({ type: ErrorResponse, description: "No such allocation, or another customer's" })
   find(@UuidParam('rentalId') rentalId: string, @CurrentCaller() caller: Caller) {
     return this.allocations.find(rentalId, caller);

@@ -1,4 +1,5 @@
 import { IsCalendarDate, IsPlainText, STORAGE_SIZES, StorageSize } from '@app/contracts';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsUUID } from 'class-validator';
 
 export class RequestAllocationDto {
@@ -11,6 +12,7 @@ export class RequestAllocationDto {
   @IsPlainText(1, 64)
   location!: string;
 
+  @ApiProperty({ enum: STORAGE_SIZES })
   @IsIn(STORAGE_SIZES)
   size!: StorageSize;
 

@@ -1,4 +1,5 @@
 import { IsCalendarDate, IsLocationName, IsPlainText, STORAGE_SIZES, StorageSize } from '@app/contracts';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, Matches, ValidateIf } from 'class-validator';
 
 export class ApplyRentalDto {
@@ -16,7 +17,7 @@ export class ApplyRentalDto {
   @IsLocationName()
   location!: string;
 
-  /** @example "M" */
+  @ApiProperty({ enum: STORAGE_SIZES, example: 'M' })
   @IsIn(STORAGE_SIZES, { message: `size must be one of ${STORAGE_SIZES.join(', ')}` })
   size!: StorageSize;
 

@@ -10,6 +10,7 @@ import {
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -32,6 +33,7 @@ export class RentalsController {
    * Answers 201 once manage has accepted the allocation request; the outcome follows in the read model.
    */
   @Post()
+  @ApiOperation({ operationId: 'applyForRental', summary: 'Apply for a rental' })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'The body names another customer than the token' })
   @ApiCreatedResponse({ type: RentalResponse, description: 'Accepted: status REQUESTED' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key with the same body returns the first rental' })
@@ -51,6 +53,7 @@ export class RentalsController {
 
   /** The rental as rental knows it (command side). Another customer's rental is answered 404, as if it did not exist. */
   @Get(':id')
+  @ApiOperation({ operationId: 'getRental', summary: 'A rental as rental knows it' })
   @ApiOkResponse({ type: RentalResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
   async find(@UuidParam('id') id: string, @CurrentCaller() caller: Caller): Promise<RentalResponse> {
@@ -59,6 +62,7 @@ export class RentalsController {
 
   /** Cancel: the unit is released through manage and assign. */
   @Delete(':id')
+  @ApiOperation({ operationId: 'cancelRental', summary: 'Cancel a rental' })
   @ApiOkResponse({ type: RentalResponse, description: 'Cancelled; the unit is released asynchronously' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: "No such rental, or another customer's" })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Already cancelled, rejected, or not yet accepted' })
