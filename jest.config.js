@@ -5,7 +5,7 @@ require('./scripts/check-node.cjs');
 
 const moduleNameMapper = {
   '^@app/platform/tracing$': '<rootDir>/libs/platform/src/tracing',
-  '^@app/(contracts|correlation|messaging|platform)$': '<rootDir>/libs/$1/src',
+  '^@app/(api-client|contracts|correlation|messaging|platform)$': '<rootDir>/libs/$1/src',
 };
 const transform = { '^.+\\.ts$': 'ts-jest' };
 

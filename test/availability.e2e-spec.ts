@@ -1,7 +1,11 @@
+import { components, createApiClient, operations } from '@app/api-client';
 import { StorageSize } from '@app/contracts';
-import { Answer, TestSystem, dayFromToday, inPool, newLocation, request } from './harness';
+import { Answer, TestSystem, dayFromToday, inPool, newLocation } from './harness';
 import { RentalApi } from './rental-api';
-import { ADMIN, as } from './tokens';
+import { token } from './tokens';
+
+type AvailabilityQuery = operations['getAvailability']['parameters']['query'];
+type AvailabilityAnswer = components['schemas']['AvailabilityResponse'];
 
 /** A small seeded generator, so that a failing mix of periods can be run again as it was. */
 function random(seed: number): () => number {
@@ -38,8 +42,12 @@ describe('GET /availability through the gateway', () => {
   const answers: Answer[] = [];
   let held: { size: StorageSize; unitCode: string; period: Period }[] = [];
 
-  const availability = (query: Record<string, string>, headers: Record<string, string> = as('someone-else')) =>
-    request('GET', `${system.gateway}/availability?${new URLSearchParams(query).toString()}`, undefined, headers);
+  /** Through the typed client of api/openapi.json: a query or an answer the document does not describe fails to compile. */
+  const availability = async (query: AvailabilityQuery, bearer: string | null = token('someone-else')) => {
+    const { data, response } = await createApiClient(system.gateway, bearer ?? undefined).GET('/availability', { params: { query } });
+    // Undefined for an error answer: the tests that expect one look at the status only.
+    return { status: response.status, body: data as AvailabilityAnswer };
+  };
 
   beforeAll(async () => {
     system = await TestSystem.start();
@@ -144,9 +152,9 @@ describe('GET /availability through the gateway', () => {
     expect(Object.keys(answer.body).sort()).toEqual(['currency', 'days', 'endDate', 'location', 'sizes', 'startDate']);
     for (const row of answer.body.sizes) expect(Object.keys(row).sort()).toEqual(['cost', 'freeUnits', 'size', 'units']);
     expect(JSON.stringify(answer.body)).not.toMatch(new RegExp(held.map((h) => h.unitCode).join('|')));
-    const admin = await availability({ location, startDate: dayFromToday(30), endDate: dayFromToday(50) }, ADMIN);
+    const admin = await availability({ location, startDate: dayFromToday(30), endDate: dayFromToday(50) }, token('e2e-admin', 'admin'));
     expect(admin.body).toEqual(answer.body);
-    const anonymous = await availability({ location, startDate: dayFromToday(30), endDate: dayFromToday(50) }, {});
+    const anonymous = await availability({ location, startDate: dayFromToday(30), endDate: dayFromToday(50) }, null);
     expect(anonymous.status).toBe(401);
   });
 });
@@ -155,7 +163,10 @@ describe('GET /availability through the gateway', () => {
  * The counts once assign has applied every outcome the views show: assign writes before view
  * hears of it, but a release can trail the CANCELLED view. A wrong count never converges.
  */
-async function eventuallyAvailability(call: () => Promise<Answer>, expected: { size: string; units: number; freeUnits: number }[]) {
+async function eventuallyAvailability(
+  call: () => Promise<{ status: number; body: AvailabilityAnswer }>,
+  expected: { size: string; units: number; freeUnits: number }[],
+) {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const answer = await call();
