@@ -88,12 +88,18 @@ function messagesOf(body: any): string[] {
   return typeof body?.message === 'string' ? [body.message] : [];
 }
 
-/** The exact status, never a 5xx, and a JSON answer. The body is in the first assertion so that a failure shows it. */
+/**
+ * The exact status, never a 5xx, and RFC 9457 problem details (with the fields of before, kept for
+ * one release). The body is in the first assertion so that a failure shows it.
+ */
 function expectClientError(reply: Reply, status: number): void {
   expect({ status: reply.status, body: reply.body }).toEqual({ status, body: reply.body });
   expect(reply.status).toBeGreaterThanOrEqual(400);
   expect(reply.status).toBeLessThan(500);
-  expect(reply.contentType).toMatch(/^application\/json/);
+  expect(reply.contentType).toMatch(/^application\/problem\+json/);
+  expect(reply.body).toEqual(
+    expect.objectContaining({ type: 'about:blank', title: expect.any(String), status, detail: expect.any(String), statusCode: status }),
+  );
 }
 
 /** Every message names the field (as a word: `size` does not match `pageSize`). */
@@ -104,10 +110,13 @@ function expectNamesField(reply: Reply, field: string): void {
   expect(messages).toEqual(messages.map(() => expect.stringMatching(named)));
 }
 
-/** The ValidationPipe's shape, which the domain's InvalidInputError copies: one kind of 400 for clients. */
+/** One kind of 400 for clients, from the ValidationPipe and from the domain's InvalidInputError: `errors` names the field. */
 function expectValidationError(reply: Reply, field: string): void {
   expectClientError(reply, 400);
-  expect(reply.body).toEqual(expect.objectContaining({ statusCode: 400, error: 'Bad Request', message: expect.any(Array) }));
+  expect(reply.body).toEqual(
+    expect.objectContaining({ title: 'Bad Request', statusCode: 400, error: 'Bad Request', message: expect.any(Array) }),
+  );
+  expect(reply.body.errors).toEqual(expect.arrayContaining([{ field, message: expect.any(String) }]));
   expectNamesField(reply, field);
 }
 

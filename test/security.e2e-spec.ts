@@ -55,7 +55,15 @@ describe('security: who may do what, through the gateway', () => {
         for (const [method, path] of PROTECTED) {
           const answer = await request(method, `${system.gateway}${path}`, method === 'POST' ? {} : undefined, headers);
           expect([method, path, answer.status]).toEqual([method, path, 401]);
-          expect(answer.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(message) });
+          expect(answer.body).toEqual({
+            type: 'about:blank',
+            title: 'Unauthorized',
+            status: 401,
+            detail: expect.stringMatching(message),
+            statusCode: 401,
+            error: 'Unauthorized',
+            message: expect.stringMatching(message),
+          });
           expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
           expect(answer.headers.get('x-correlation-id')).toBeTruthy();
         }
@@ -127,7 +135,11 @@ describe('security: who may do what, through the gateway', () => {
       }
       // Word for word what an id that does not exist gets, but for the id itself.
       const read = await request('GET', `${system.gateway}/rentals/${rental.body.id}`, undefined, mallory);
-      expect(read.body).toEqual({ ...unknownRead, message: unknownRead.message.replace(UNKNOWN_ID, rental.body.id) });
+      expect(read.body).toEqual({
+        ...unknownRead,
+        message: unknownRead.message.replace(UNKNOWN_ID, rental.body.id),
+        detail: unknownRead.detail.replace(UNKNOWN_ID, rental.body.id),
+      });
       const cancel = await request('DELETE', `${system.gateway}/rentals/${rental.body.id}`, undefined, mallory);
       expect(cancel.status).toBe(404);
 
@@ -186,7 +198,15 @@ describe('security: who may do what, through the gateway', () => {
       const unit = { code: `${location}-S-1`, location, size: 'S' };
       const refused = await request('POST', `${system.gateway}/storage-units`, unit, as(newCustomer()));
       expect(refused.status).toBe(403);
-      expect(refused.body).toEqual({ statusCode: 403, error: 'Forbidden', message: 'Only an admin may do this' });
+      expect(refused.body).toEqual(
+        expect.objectContaining({
+          title: 'Forbidden',
+          status: 403,
+          detail: 'Only an admin may do this',
+          statusCode: 403,
+          message: 'Only an admin may do this',
+        }),
+      );
       expect((await request('GET', `${system.gateway}/storage-units?location=${location}`, undefined, as(newCustomer()))).body).toEqual([]);
       expect((await request('POST', `${system.gateway}/storage-units`, unit, ADMIN)).status).toBe(201);
     });

@@ -6,6 +6,7 @@ import { CommonConfig } from './config';
 import { DomainErrorFilter } from './domain-errors';
 import { acceptJsonBodiesOnly } from './json-body.parser';
 import { recordHttpMetrics } from './metrics/http-metrics';
+import { answerErrorsAsProblems, validationProblem } from './problem-details';
 import { stopTracing } from './tracing';
 
 /** Requests larger than this are refused with 413 before any of our code runs. */
@@ -30,8 +31,11 @@ export async function createHttpApp(
   const draining = closeConnectionsWhileDraining(app);
   if (parseBodies) acceptJsonBodiesOnly(app.getHttpAdapter().getInstance());
   recordHttpMetrics(app.getHttpAdapter().getInstance(), name);
+  answerErrorsAsProblems(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationProblem }),
+  );
   app.useGlobalFilters(new DomainErrorFilter());
   closeOnSignals(app, config.SHUTDOWN_DRAIN_MS + config.SHUTDOWN_TIMEOUT_MS, draining);
   return app;

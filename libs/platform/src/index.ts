@@ -11,3 +11,4 @@ export * from './api-docs';
 export * from './logging.module';
 export * from './auth';
 export * from './rental-terms';
+export * from './problem-details';

@@ -1,6 +1,13 @@
 import { BadRequestException, Param, ParseUUIDPipe } from '@nestjs/common';
 
-/** A path parameter that must be a UUID, refused in the ValidationPipe's shape with the parameter named. */
+/** A path parameter that must be a UUID, refused like the ValidationPipe refuses a field, the parameter named. */
 export function UuidParam(name: string): ParameterDecorator {
-  return Param(name, new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException([`${name} must be a UUID`]) }));
+  const message = `${name} must be a UUID`;
+  return Param(
+    name,
+    new ParseUUIDPipe({
+      exceptionFactory: () =>
+        new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [message], errors: [{ field: name, message }] }),
+    }),
+  );
 }

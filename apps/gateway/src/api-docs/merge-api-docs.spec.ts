@@ -81,6 +81,18 @@ describe('mergeApiDocs', () => {
     expect(merged.info.license?.name).toBeTruthy();
   });
 
+  it('documents error answers as application/problem+json, success answers as they were', () => {
+    const app = doc(['/rentals']);
+    const schema = { $ref: '#/components/schemas/ErrorResponse' };
+    app.paths['/rentals'].get = {
+      responses: { 200: { content: { 'application/json': { schema: {} } } }, 404: { content: { 'application/json': { schema } } } },
+    };
+    const merged = mergeApiDocs([app], [{ prefix: '/rentals', methods: GET }], []);
+    expect(merged.paths['/rentals'].get).toEqual({
+      responses: { 200: { content: { 'application/json': { schema: {} } } }, 404: { content: { 'application/problem+json': { schema } } } },
+    });
+  });
+
   it('says which apps did not answer', () => {
     expect(mergeApiDocs([undefined], [{ prefix: '/rentals', methods: GET }], ['view']).info.description).toContain('view');
   });

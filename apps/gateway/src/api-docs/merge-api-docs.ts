@@ -34,7 +34,7 @@ export function mergeApiDocs(
     for (const [path, operations] of Object.entries(document.paths)) {
       const route = routeOf(routes, path);
       const public_ = Object.entries(operations).filter(([method]) => route?.methods.some((m) => m.toLowerCase() === method));
-      if (public_.length > 0) paths[path] = Object.fromEntries(public_);
+      if (public_.length > 0) paths[path] = Object.fromEntries(public_.map(([method, operation]) => [method, withProblems(operation)]));
     }
     for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) {
       if (!(name in schemas)) schemas[name] = schema;
@@ -61,6 +61,18 @@ export function mergeApiDocs(
     components: { schemas: usedSchemas(paths, schemas), securitySchemes: BEARER },
     security: [{ bearer: [] }],
   };
+}
+
+/** Error answers are application/problem+json (every app answers them so); Nest's decorators say application/json. */
+function withProblems(operation: unknown): unknown {
+  const responses = (operation as { responses?: Record<string, { content?: Record<string, unknown> }> }).responses;
+  if (!responses) return operation;
+  const rewritten = Object.entries(responses).map(([status, response]) => {
+    const json = response.content?.['application/json'];
+    if (Number(status) < 400 || !json) return [status, response];
+    return [status, { ...response, content: { 'application/problem+json': json } }];
+  });
+  return { ...(operation as object), responses: Object.fromEntries(rewritten) };
 }
 
 /** The schemas the paths refer to, and those they refer to in turn, in name order. */

@@ -1,6 +1,6 @@
 import { IDEMPOTENCY_KEY_HEADER } from '@app/contracts';
-import { Caller, CurrentCaller, ErrorResponse, UuidParam } from '@app/platform';
-import { BadRequestException, Body, Controller, Delete, Get, Headers, Post } from '@nestjs/common';
+import { Caller, CurrentCaller, ErrorResponse, InvalidInputError, UuidParam } from '@app/platform';
+import { Body, Controller, Delete, Get, Headers, Post } from '@nestjs/common';
 import { ApplyRentalDto } from './apply-rental.dto';
 import {
   ApiBadRequestResponse,
@@ -46,7 +46,7 @@ export class RentalsController {
     @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey?: string,
   ): Promise<RentalResponse> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new BadRequestException(['Idempotency-Key must be 1 to 128 visible ASCII characters']);
+      throw new InvalidInputError('Idempotency-Key', 'Idempotency-Key must be 1 to 128 visible ASCII characters');
     }
     return toRentalResponse(await this.rentals.apply(dto, caller, idempotencyKey));
   }
