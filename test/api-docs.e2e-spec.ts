@@ -5,7 +5,7 @@ import { TestSystem, request } from './harness';
 /** The contract as committed: a change to the API shows in review as a diff of this file. */
 const COMMITTED = join(__dirname, '../api/openapi.json');
 
-/** The public REST contract of ../shared/ARCHITECTURE.md, as OpenAPI paths and methods. */
+/** The public REST contract of docs/architecture.md, as OpenAPI paths and methods. */
 const CONTRACT: [string, string][] = [
   ['/rentals', 'post'],
   ['/rentals/{id}', 'get'],
