@@ -28,16 +28,20 @@ function managementApi(adminUrl: string) {
 }
 
 /**
- * The broker's half of db:setup: the apps' vhost, the whole topology (systemTopology), and each
- * app's own user with only its permissions (brokerPermissionsOf). Declaring again what exists is a
- * no-op; a password in an app's URL is set again on every run.
+ * The broker's half of db:setup: the apps' vhost, the whole topology (systemTopology), each app's
+ * own user with only its permissions (brokerPermissionsOf), and KEDA's user, when KEDA_AMQP_URL
+ * names one, with none. Declaring again what exists is a no-op; a password in a URL is set again
+ * on every run.
  */
 export async function setUpBroker(env: Record<string, string | undefined>): Promise<string> {
   const setup = validateConfig(DbSetupConfig, BrokerConfig)(env);
   const api = managementApi(setup.RABBITMQ_ADMIN_URL);
   const accounts = BROKER_APPS.map((app) => ({ app, url: new URL(setup[brokerUrlVariableOf(app) as keyof DbSetupConfig]) }));
-  const vhosts = new Set(accounts.map(({ url }) => decodeURIComponent(url.pathname.slice(1)) || '/'));
-  if (vhosts.size !== 1) throw new Error(`every app's broker URL must name one vhost; they name ${[...vhosts].join(', ')}`);
+  const scaler = setup.KEDA_AMQP_URL ? new URL(setup.KEDA_AMQP_URL) : undefined;
+  const urls = [...accounts.map(({ url }) => url), ...(scaler ? [scaler] : [])];
+  const vhosts = new Set(urls.map((url) => decodeURIComponent(url.pathname.slice(1)) || '/'));
+  if (vhosts.size !== 1)
+    throw new Error(`every app's broker URL (and KEDA_AMQP_URL) must name one vhost; they name ${[...vhosts].join(', ')}`);
   const vhost = encodeURIComponent([...vhosts][0]);
   const administrator = decodeURIComponent(new URL(setup.RABBITMQ_ADMIN_URL).username);
 
@@ -62,5 +66,17 @@ export async function setUpBroker(env: Record<string, string | undefined>): Prom
     await api('PUT', `permissions/${vhost}/${encodeURIComponent(user)}`, basic);
     await api('PUT', `topic-permissions/${vhost}/${encodeURIComponent(user)}`, topic);
   }
-  return `vhost ${[...vhosts][0]}: ${topology.queues.length} queues, ${topology.bindings.length} bindings, ${accounts.length} app users`;
+
+  // KEDA reads a queue's depth with a passive queue.declare, which RabbitMQ answers without any
+  // permission: its user gets none, and no tag, so it can consume, publish and declare nothing.
+  if (scaler) {
+    const user = decodeURIComponent(scaler.username);
+    const appUsers = accounts.map(({ url }) => decodeURIComponent(url.username));
+    if (user === administrator || appUsers.includes(user))
+      throw new Error(`KEDA_AMQP_URL names ${user}, who may do more than read queue depths: give KEDA a user of its own`);
+    await api('PUT', `users/${encodeURIComponent(user)}`, { password: decodeURIComponent(scaler.password), tags: '' });
+    await api('PUT', `permissions/${vhost}/${encodeURIComponent(user)}`, { configure: '^$', write: '^$', read: '^$' });
+  }
+  const users = `${accounts.length} app users${scaler ? " and KEDA's" : ''}`;
+  return `vhost ${[...vhosts][0]}: ${topology.queues.length} queues, ${topology.bindings.length} bindings, ${users}`;
 }

@@ -1,4 +1,4 @@
-import { Matches } from 'class-validator';
+import { Matches, ValidateIf } from 'class-validator';
 
 const AMQP_URL = /^amqps?:\/\/[^:@/]+:[^@/]+@.+/;
 const AMQP_URL_MESSAGE = '$property must be an amqp:// URL with the user and password db:setup gives that app';
@@ -34,4 +34,12 @@ export class DbSetupConfig {
 
   @Matches(AMQP_URL, { message: AMQP_URL_MESSAGE })
   VIEW_AMQP_URL: string = 'amqp://view:dev-view-broker@127.0.0.1:5672';
+
+  /**
+   * KEDA's broker account, which only reads queue depths (Kubernetes scales manage, assign and view
+   * on them). Empty, as everywhere but Kubernetes: no such user.
+   */
+  @ValidateIf((config: DbSetupConfig) => config.KEDA_AMQP_URL !== '')
+  @Matches(AMQP_URL, { message: '$property must be empty or an amqp:// URL with the user and password db:setup gives KEDA' })
+  KEDA_AMQP_URL: string = '';
 }

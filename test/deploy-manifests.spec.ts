@@ -8,7 +8,7 @@
  */
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
-import { BROKER_APPS, brokerUrlVariableOf } from '@app/messaging';
+import { BROKER_APPS, brokerUrlVariableOf, queuesOf } from '@app/messaging';
 import { AuthConfig, DatabaseConfig, HealthModule, RentalTermsConfig, ServiceTokenConfig, validateConfig } from '@app/platform';
 import { MetricsController } from '../libs/platform/src/metrics/metrics.controller';
 import Ajv2019 from 'ajv/dist/2019';
@@ -56,6 +56,8 @@ const APP_NAMES = Object.keys(APPS);
 /** The image that creates the databases and runs the migrations (nest project "db-setup"). */
 const DB_SETUP = 'db-setup';
 const INFRA = ['postgres', 'mariadb', 'rabbitmq'];
+/** Scaled by KEDA on the depth of their events queue and on CPU (a ScaledObject each); the others by a CPU HPA. */
+const QUEUE_SCALED = ['manage', 'assign', 'view'];
 
 /** The config classes an app's main.ts may validate at start, by name. */
 const CONFIG_CLASSES: Record<string, ConfigClass> = {
@@ -234,7 +236,7 @@ describe('the health routes the probes and health checks use', () => {
 type K8sObject = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: any;
   data?: Record<string, string>;
 };
@@ -289,6 +291,125 @@ const MODELS: Record<string, Record<string, any>> = {
 };
 
 /**
+ * KEDA's resources, which kubernetes-models does not have: the fields of KEDA 2's ScaledObject and
+ * TriggerAuthentication, and of the rabbitmq and cpu triggers, that these manifests may use
+ * (keda.sh/docs/2.16: reference/scaledobject-spec, scalers/rabbitmq-queue, scalers/cpu). Every object
+ * is closed, as schemaProblems makes the others: a misspelt field fails, and so does a deprecated
+ * one (the rabbitmq trigger's `queueLength`, the cpu trigger's `metadata.type`).
+ */
+const KEDA_API_VERSION = 'keda.sh/v1alpha1';
+const KEDA_SCHEMAS: Record<string, object> = (() => {
+  const closed = (properties: Record<string, object>, required: string[] = []) => ({
+    type: 'object',
+    properties,
+    required,
+    additionalProperties: false,
+  });
+  const text = { type: 'string', minLength: 1 };
+  const count = { type: 'integer', minimum: 0 };
+  // KEDA reads every trigger's metadata as strings.
+  const number = { type: 'string', pattern: '^\\d+(\\.\\d+)?$' };
+  const flag = { enum: ['true', 'false'] };
+  const strings = { type: 'object', additionalProperties: { type: 'string' } };
+  const header = (kind: string) => ({
+    apiVersion: { const: KEDA_API_VERSION },
+    kind: { const: kind },
+    metadata: closed({ name: text, namespace: text, labels: strings, annotations: strings }, ['name']),
+  });
+  const scalingRules = closed({
+    stabilizationWindowSeconds: count,
+    selectPolicy: { enum: ['Max', 'Min', 'Disabled'] },
+    policies: {
+      type: 'array',
+      items: closed({ type: { enum: ['Pods', 'Percent'] }, value: count, periodSeconds: count }, ['type', 'value', 'periodSeconds']),
+    },
+  });
+  const trigger = (type: string, fields: Record<string, object>, required: string[] = []) => ({
+    if: { type: 'object', properties: { type: { const: type } } },
+    then: closed({ type: { const: type }, name: text, useCachedMetrics: { type: 'boolean' }, ...fields }, [
+      'type',
+      'metadata',
+      ...required,
+    ]),
+  });
+  const rabbitmq = trigger('rabbitmq', {
+    metricType: { enum: ['AverageValue', 'Value'] },
+    authenticationRef: closed({ name: text, kind: { enum: ['TriggerAuthentication', 'ClusterTriggerAuthentication'] } }, ['name']),
+    metadata: closed(
+      {
+        protocol: { enum: ['amqp', 'http', 'auto'] },
+        queueName: text,
+        mode: { enum: ['QueueLength', 'MessageRate'] },
+        value: number,
+        activationValue: number,
+        vhostName: text,
+        useRegex: flag,
+        excludeUnacknowledged: flag,
+        unsafeSsl: flag,
+      },
+      ['queueName', 'mode', 'value'],
+    ),
+  });
+  const cpu = trigger(
+    'cpu',
+    {
+      metricType: { enum: ['Utilization', 'AverageValue'] },
+      metadata: closed({ value: number, activationValue: number, containerName: text }, ['value']),
+    },
+    ['metricType'],
+  );
+  return {
+    ScaledObject: closed(
+      {
+        ...header('ScaledObject'),
+        spec: closed(
+          {
+            scaleTargetRef: closed({ apiVersion: text, kind: text, name: text, envSourceContainerName: text }, ['name']),
+            pollingInterval: count,
+            cooldownPeriod: count,
+            initialCooldownPeriod: count,
+            minReplicaCount: count,
+            maxReplicaCount: { type: 'integer', minimum: 1 },
+            fallback: closed({ failureThreshold: count, replicas: count }, ['failureThreshold', 'replicas']),
+            advanced: closed({
+              restoreToOriginalReplicaCount: { type: 'boolean' },
+              horizontalPodAutoscalerConfig: closed({ name: text, behavior: closed({ scaleUp: scalingRules, scaleDown: scalingRules }) }),
+            }),
+            triggers: {
+              type: 'array',
+              minItems: 1,
+              items: { type: 'object', required: ['type'], properties: { type: { enum: ['rabbitmq', 'cpu'] } }, allOf: [rabbitmq, cpu] },
+            },
+          },
+          ['scaleTargetRef', 'triggers'],
+        ),
+      },
+      ['apiVersion', 'kind', 'metadata', 'spec'],
+    ),
+    TriggerAuthentication: closed(
+      {
+        ...header('TriggerAuthentication'),
+        spec: closed(
+          {
+            secretTargetRef: {
+              type: 'array',
+              minItems: 1,
+              items: closed({ parameter: text, name: text, key: text }, ['parameter', 'name', 'key']),
+            },
+          },
+          ['secretTargetRef'],
+        ),
+      },
+      ['apiVersion', 'kind', 'metadata', 'spec'],
+    ),
+  };
+})();
+const KEDA_VALIDATORS = (() => {
+  const ajv = new Ajv2019({ allErrors: true });
+  return Object.fromEntries(Object.entries(KEDA_SCHEMAS).map(([kind, schema]) => [kind, ajv.compile(schema)]));
+})();
+
+/**
  * Validates against the schema and, like `kubectl --validate=strict`, refuses fields the schema does
  * not know (a misspelt `readinesProbe` would otherwise be dropped silently by the API server). The
  * schemas allow unknown fields, so the object is wrapped in proxies that record every property the
@@ -296,6 +417,12 @@ const MODELS: Record<string, Record<string, any>> = {
  */
 function schemaProblems(obj: K8sObject): string[] {
   const id = `${obj.kind}/${obj.metadata?.name}`;
+  if (obj.apiVersion === KEDA_API_VERSION) {
+    const validate = KEDA_VALIDATORS[obj.kind];
+    if (!validate) return [`${id}: no schema for ${obj.apiVersion} ${obj.kind}`];
+    validate(obj);
+    return (validate.errors ?? []).map((e) => `${id}: ${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+  }
   const model = MODELS[obj.apiVersion]?.[obj.kind];
   if (!model || model.kind !== obj.kind || model.apiVersion !== obj.apiVersion)
     return [`${id}: no schema for ${obj.apiVersion} ${obj.kind}`];
@@ -466,6 +593,8 @@ const INGRESS_CONTROLLER: Pod = {
   labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
 };
 const PROMETHEUS: Pod = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+/** KEDA's operator, which reads the queues' depth, with the labels of KEDA's release YAML (its Helm chart adds more). */
+const KEDA_OPERATOR: Pod = { namespace: 'keda', labels: { app: 'keda-operator', name: 'keda-operator' } };
 /** Who may connect to each app's port: the only entry from outside, and the calls between the apps. */
 const ALLOWED_CALLERS: Record<string, string[]> = {
   gateway: ['ingress controller', 'prometheus'],
@@ -520,8 +649,29 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   });
   const deployment = (app: string) => get(objects, 'Deployment', app);
   const appEnv = (app: string) => containerEnv(objects, mainContainer(deployment(app)));
+  const hpasOf = (app: string) => all(objects, 'HorizontalPodAutoscaler').filter((h) => h.spec.scaleTargetRef.name === app);
+  const scaledObjectsOf = (app: string) => all(objects, 'ScaledObject').filter((s) => s.spec.scaleTargetRef.name === app);
+  /** An app's replica bounds: its HPA's, or its ScaledObject's (KEDA's defaults 0 and 100), which KEDA's HPA gets. */
+  const replicaBounds = (app: string): { min: number; max: number } => {
+    const [hpa] = hpasOf(app);
+    if (hpa) return { min: hpa.spec.minReplicas ?? 1, max: hpa.spec.maxReplicas };
+    const [scaled] = scaledObjectsOf(app);
+    if (!scaled) throw new Error(`neither an HPA nor a ScaledObject scales ${app}`);
+    return { min: scaled.spec.minReplicaCount ?? 0, max: scaled.spec.maxReplicaCount ?? 100 };
+  };
+  /** The broker URLs KEDA reads queue depths with: each TriggerAuthentication's `host`, as [Secret key, URL]. */
+  const kedaBrokerUrls = (): [string, string][] =>
+    all(objects, 'TriggerAuthentication').flatMap((auth) =>
+      auth.spec.secretTargetRef
+        .filter((ref: any) => ref.parameter === 'host')
+        .map((ref: any) => {
+          const data = get(objects, 'Secret', ref.name).data ?? {};
+          if (!(ref.key in data)) throw new Error(`TriggerAuthentication ${auth.metadata.name}: no key ${ref.key} in Secret ${ref.name}`);
+          return [ref.key, decode(data[ref.key])];
+        }),
+    );
 
-  it('renders a complete set: per app a Deployment, Service, HPA and PDB; the migration Job, ConfigMap, Secret, Ingress', () => {
+  it('renders a complete set: per app a Deployment, Service, autoscaler (CPU HPA or KEDA ScaledObject) and PDB; the migration Job, ConfigMap, Secret, Ingress, TriggerAuthentication', () => {
     expect(nestApplications()).toEqual([...APP_NAMES].sort());
     expect(
       all(objects, 'Deployment')
@@ -529,11 +679,12 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
         .sort(),
     ).toEqual([...APP_NAMES].sort());
     for (const app of APP_NAMES) {
-      for (const kind of ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'])
+      const autoscaler = QUEUE_SCALED.includes(app) ? 'ScaledObject' : 'HorizontalPodAutoscaler';
+      for (const kind of ['Service', autoscaler, 'PodDisruptionBudget'])
         expect([kind, find(objects, kind, app)?.metadata.name]).toEqual([kind, app]);
     }
     expect(all(objects, 'Job').map((j) => imageRepository(mainContainer(j).image))).toEqual([DB_SETUP]);
-    for (const kind of ['Ingress', 'Namespace']) expect([kind, all(objects, kind).length]).toEqual([kind, 1]);
+    for (const kind of ['Ingress', 'Namespace', 'TriggerAuthentication']) expect([kind, all(objects, kind).length]).toEqual([kind, 1]);
     // The apps' ConfigMap and Secret (names with a content hash), and the same for the Job without one.
     const names = (kind: string) => all(objects, kind).map((o) => o.metadata.name.replace(/-[a-z0-9]{10}$/, '-<hash>'));
     expect(names('ConfigMap').sort()).toEqual(['storage-rental-config-<hash>', 'storage-rental-setup-config']);
@@ -558,7 +709,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     }
   });
 
-  it('validates every object against the Kubernetes JSON schemas (kubernetes-models), unknown fields refused', () => {
+  it("validates every object against the Kubernetes JSON schemas (kubernetes-models) and KEDA's (KEDA_SCHEMAS), unknown fields refused", () => {
     expect(objects.flatMap(schemaProblems)).toEqual([]);
   });
 
@@ -688,7 +839,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     }
   });
 
-  it('scales every app with a CPU HPA on an existing Deployment with CPU requests; PDBs leave room for evictions', () => {
+  it('scales gateway and rental with a CPU HPA on an existing Deployment with CPU requests; PDBs leave room for evictions', () => {
     for (const hpa of all(objects, 'HorizontalPodAutoscaler')) {
       const name = hpa.metadata.name;
       const target = hpa.spec.scaleTargetRef;
@@ -709,15 +860,94 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       all(objects, 'HorizontalPodAutoscaler')
         .map((h) => h.spec.scaleTargetRef.name)
         .sort(),
-    ).toEqual([...APP_NAMES].sort());
+    ).toEqual(APP_NAMES.filter((app) => !QUEUE_SCALED.includes(app)).sort());
     for (const app of APP_NAMES) {
       const budgets = all(objects, 'PodDisruptionBudget').filter((p) =>
         matches(p.spec.selector.matchLabels, deployment(app).spec.template.metadata.labels),
       );
       expect([app, budgets.length]).toEqual([app, 1]);
       const { maxUnavailable, minAvailable } = budgets[0].spec;
-      const minReplicas = get(objects, 'HorizontalPodAutoscaler', app).spec.minReplicas;
-      expect([app, maxUnavailable !== undefined ? maxUnavailable >= 1 : minAvailable < minReplicas]).toEqual([app, true]);
+      expect([app, maxUnavailable !== undefined ? maxUnavailable >= 1 : minAvailable < replicaBounds(app).min]).toEqual([app, true]);
+    }
+  });
+
+  it.each(QUEUE_SCALED)(
+    '%s: scaled by a KEDA ScaledObject on the depth of its own events queue (queuesOf) and on CPU, read as a broker user of its own',
+    (app) => {
+      const scaled = scaledObjectsOf(app);
+      expect(scaled.map((s) => s.metadata.name)).toEqual([app]);
+      const { spec, metadata } = scaled[0];
+      expect([spec.scaleTargetRef.apiVersion ?? 'apps/v1', spec.scaleTargetRef.kind ?? 'Deployment']).toEqual(['apps/v1', 'Deployment']);
+      const d = deployment(app);
+      expect(podSpec(d).containers.every((c: any) => c.resources?.requests?.cpu)).toBe(true);
+      // An applied replica count would fight KEDA's HPA on every deploy.
+      expect(d.spec.replicas).toBeUndefined();
+      const { min, max } = replicaBounds(app);
+      expect(min).toBeGreaterThanOrEqual(overlay === 'production' ? 2 : 1);
+      expect(max).toBeGreaterThan(min);
+      expect(max).toBeLessThanOrEqual(50);
+
+      // Its own events queue by the name the code gives it: a renamed queue fails here, not in the cluster.
+      const queue = spec.triggers.filter((t: any) => t.type === 'rabbitmq');
+      expect(queue.map((t: any) => t.metadata)).toEqual([
+        expect.objectContaining({ queueName: queuesOf(app).events, protocol: 'amqp', mode: 'QueueLength' }),
+      ]);
+      // Per replica at least what one takes at once, or it would scale out for what a round of batches clears.
+      const env = values(appEnv(app));
+      expect(Number(queue[0].metadata.value)).toBeGreaterThanOrEqual(Number(env.AMQP_BATCH_SIZE) * Number(env.AMQP_BATCHES_IN_FLIGHT));
+      const cpu = spec.triggers.filter((t: any) => t.type === 'cpu');
+      expect(cpu.map((t: any) => t.metricType)).toEqual(['Utilization']);
+      expect(Number(cpu[0].metadata.value)).toBeGreaterThanOrEqual(50);
+      expect(Number(cpu[0].metadata.value)).toBeLessThanOrEqual(90);
+      // KEDA's HPA scales down as the CPU HPAs do, and under the app's name, adopting an earlier release's HPA.
+      const hpaConfig = spec.advanced?.horizontalPodAutoscalerConfig;
+      expect(hpaConfig?.behavior).toEqual(get(objects, 'HorizontalPodAutoscaler', 'gateway').spec.behavior);
+      expect([hpaConfig?.name, metadata.annotations?.['scaledobject.keda.sh/transfer-hpa-ownership']]).toEqual([app, 'true']);
+
+      // KEDA connects to the broker and vhost the app consumes from, as a user that db-setup makes (the
+      // Job gets the same URL) and that is neither an app's nor the administrator.
+      const ref = queue[0].authenticationRef;
+      expect(ref.kind ?? 'TriggerAuthentication').toBe('TriggerAuthentication');
+      const hosts = get(objects, 'TriggerAuthentication', ref.name).spec.secretTargetRef.filter((r: any) => r.parameter === 'host');
+      expect(hosts).toHaveLength(1);
+      const secret = get(objects, 'Secret', hosts[0].name);
+      expect(Object.keys(secret.data ?? {})).toContain(hosts[0].key);
+      const given = decode(secret.data![hosts[0].key]);
+      const url = new URL(given);
+      const own = new URL(env.AMQP_URL);
+      expect([url.protocol, url.host, url.pathname || '/']).toEqual([own.protocol, own.host, own.pathname || '/']);
+      const jobEnv = values(containerEnv(objects, mainContainer(all(objects, 'Job')[0])));
+      expect(jobEnv[hosts[0].key]).toBe(given);
+      const appUsers = BROKER_APPS.map((a) => new URL(values(appEnv(a)).AMQP_URL).username);
+      expect([...appUsers, new URL(jobEnv.RABBITMQ_ADMIN_URL).username]).not.toContain(url.username);
+    },
+  );
+
+  it('falls back to CPU HPAs with the same bounds without KEDA (component base/without-keda), and to no keda.sh object', () => {
+    const withoutKeda = render(`overlays/${overlay}`, (copy) => {
+      const path = join(copy, `overlays/${overlay}/kustomization.yaml`);
+      writeFileSync(path, `${readFileSync(path, 'utf8')}\ncomponents:\n  - ../../base/without-keda\n`);
+    });
+    expect(withoutKeda.filter((o) => o.apiVersion.startsWith('keda.sh/')).map((o) => o.kind)).toEqual([]);
+    expect(withoutKeda.flatMap(schemaProblems)).toEqual([]);
+    const cpuTarget = get(objects, 'HorizontalPodAutoscaler', 'gateway').spec.metrics;
+    for (const app of APP_NAMES) {
+      const hpas = all(withoutKeda, 'HorizontalPodAutoscaler').filter((h) => h.spec.scaleTargetRef.name === app);
+      expect([app, hpas.length]).toEqual([app, 1]);
+      const { minReplicas, maxReplicas, metrics } = hpas[0].spec;
+      expect([app, { min: minReplicas, max: maxReplicas }, metrics]).toEqual([app, replicaBounds(app), cpuTarget]);
+      expect(hpas[0].metadata.labels).toEqual(get(objects, 'HorizontalPodAutoscaler', 'gateway').metadata.labels);
+    }
+  });
+
+  it('scales each Deployment with exactly one autoscaler: never with both an HPA and a ScaledObject, which would fight', () => {
+    for (const app of APP_NAMES) expect([app, hpasOf(app).length + scaledObjectsOf(app).length]).toEqual([app, 1]);
+    const targets = [...all(objects, 'HorizontalPodAutoscaler'), ...all(objects, 'ScaledObject')].map((a) => a.spec.scaleTargetRef.name);
+    expect(targets.sort()).toEqual([...APP_NAMES].sort());
+    // Nor may the HPA KEDA makes take the name of one of ours.
+    for (const scaled of all(objects, 'ScaledObject')) {
+      const name = scaled.spec.advanced?.horizontalPodAutoscalerConfig?.name ?? `keda-hpa-${scaled.metadata.name}`;
+      expect([name, find(objects, 'HorizontalPodAutoscaler', name)]).toEqual([name, undefined]);
     }
   });
 
@@ -758,6 +988,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     const job = containerEnv(objects, mainContainer(all(objects, 'Job')[0]));
     for (const [who, env] of [...APP_NAMES.map((app) => [app, appEnv(app)] as const), [DB_SETUP, job] as const])
       for (const [k, v] of Object.entries(values(env))) if (/^[a-z]+:\/\//.test(v)) urls.set(`${who} ${k}`, [k, v]);
+    // KEDA's, by the Secret key its TriggerAuthentication reads.
+    for (const [key, url] of kedaBrokerUrls()) urls.set(`keda ${key}`, [key, url]);
     expect(urls.size).toBeGreaterThan(0);
     for (const [where, [variable, value]] of urls) {
       const url = new URL(value);
@@ -778,6 +1010,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     const callers: Record<string, Pod> = {
       'ingress controller': INGRESS_CONTROLLER,
       prometheus: PROMETHEUS,
+      'keda operator': KEDA_OPERATOR,
       ...Object.fromEntries(
         // By the pod's name label: the Job's own name carries the release.
         [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...all(objects, 'Job')].map((w) => [
@@ -826,13 +1059,17 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     }
   });
 
-  it('lets into each database and broker port only the workloads whose URLs name it: only the Job into RabbitMQ management', () => {
+  it("lets into each database and broker port only the workloads whose URLs name it, and KEDA's operator into the one its TriggerAuthentication names: only the Job into RabbitMQ management", () => {
     const namespace = all(objects, 'Namespace')[0].metadata.name;
     const workloads = [...all(objects, 'Deployment'), ...all(objects, 'Job')];
     const callers: [string, Pod][] = [
       ...workloads.map((w): [string, Pod] => [w.metadata.name, { namespace, labels: w.spec.template.metadata.labels }]),
       ['another pod in the namespace', { namespace, labels: { 'app.kubernetes.io/name': 'debug' } }],
+      ['keda operator', KEDA_OPERATOR],
+      ["another pod in KEDA's namespace", { namespace: KEDA_OPERATOR.namespace, labels: { app: 'keda-operator-metrics-apiserver' } }],
+      ['a keda-operator in another namespace', { namespace: 'default', labels: KEDA_OPERATOR.labels }],
     ];
+    const kedaUrls = kedaBrokerUrls().map(([, url]) => new URL(url));
     const servers = all(objects, 'StatefulSet');
     expect(servers.map((s) => s.metadata.name).sort()).toEqual([...INFRA].sort());
     for (const server of servers) {
@@ -850,6 +1087,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
             }),
           )
           .map((w) => w.metadata.name);
+        if (kedaUrls.some((url) => url.hostname === service.metadata.name && Number(url.port) === servicePort))
+          expected.push('keda operator');
         const admitted = callers.filter(([, pod]) => admits(objects, server, pod, port)).map(([name]) => name);
         expect([server.metadata.name, portName, admitted.sort()]).toEqual([server.metadata.name, portName, expected.sort()]);
       }
@@ -859,7 +1098,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     ).toBe(false);
   });
 
-  it("keeps every database server's connections within its max_connections: Σ (HPA maxReplicas × pool) + a reserve", () => {
+  it("keeps every database server's connections within its max_connections: Σ (maxReplicas of the HPA or ScaledObject × pool) + a reserve", () => {
     // db-setup's connections and an operator's psql (PostgreSQL also keeps 3 for superusers).
     const RESERVE = 20;
     const maxConnections = (server: string) => {
@@ -875,7 +1114,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       if (!url) continue; // the gateway has no database
       const server = new URL(url).hostname;
       const pool = Number(env.DATABASE_POOL_SIZE ?? new DatabaseConfig().DATABASE_POOL_SIZE);
-      const replicas = get(objects, 'HorizontalPodAutoscaler', app).spec.maxReplicas;
+      const replicas = replicaBounds(app).max;
       worstCase.set(server, (worstCase.get(server) ?? 0) + replicas * pool);
     }
     expect([...worstCase.keys()].sort()).toEqual(['mariadb', 'postgres']);

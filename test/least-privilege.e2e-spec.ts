@@ -5,7 +5,7 @@ import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { ADMIN_DATABASES, E2E_DATABASES, E2E_ENV, E2E_VHOST } from './e2e-env';
 import { EXCHANGE, envelope } from './events';
-import { TestSystem, eventually } from './harness';
+import { TestSystem, eventually, setUpBrokerFor } from './harness';
 import { RentalApi } from './rental-api';
 
 const nameOf = (url: string) => new URL(url).pathname.slice(1);
@@ -167,6 +167,28 @@ describe('least privilege', () => {
       } finally {
         await connection.close().catch(() => undefined);
       }
+    });
+
+    it("KEDA's user, made by db:setup, reads a queue's depth and nothing more: no message, no publish, no management API", async () => {
+      const keda = `amqp://e2e-keda:e2e-keda-broker@127.0.0.1:5672/${E2E_VHOST}`;
+      await setUpBrokerFor({ KEDA_AMQP_URL: keda });
+      const connection = await connect(keda);
+      try {
+        const depth = await connection.createChannel();
+        expect(await depth.checkQueue(queuesOf('manage').events)).toEqual(expect.objectContaining({ queue: queuesOf('manage').events }));
+        const reader = await connection.createChannel();
+        const refused = new Promise<string>((resolve) => reader.on('error', (error: Error) => resolve(error.message)));
+        await reader.get(queuesOf('manage').events).catch(() => undefined);
+        expect(await refused).toMatch(/ACCESS_REFUSED/);
+      } finally {
+        await connection.close().catch(() => undefined);
+      }
+      const management = await fetch('http://127.0.0.1:15672/api/queues', {
+        headers: { authorization: `Basic ${Buffer.from('e2e-keda:e2e-keda-broker').toString('base64')}` },
+      });
+      expect(management.status).toBe(401);
+      // An app's user is refused as KEDA's: it may do more than read depths.
+      await expect(setUpBrokerFor({ KEDA_AMQP_URL: brokerUrlOf('view') })).rejects.toThrow(/user of its own/);
     });
 
     it('a forged event never takes effect: one under a key its publisher may use, but of another type, is dead-lettered', async () => {
