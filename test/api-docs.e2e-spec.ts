@@ -79,6 +79,8 @@ describe('API documentation', () => {
     // The token names the customer; only an admin names one in the body.
     expect(body.required).not.toContain('customerId');
     expect(document.components.schemas.RentalResponse.properties.status.enum).toContain('CONFIRMED');
+    // The Idempotency-Key once, and optional: a generated client must not demand it.
+    expect(apply.parameters.map((p: any) => [p.in, p.name.toLowerCase(), p.required])).toEqual([['header', 'idempotency-key', false]]);
   });
 
   it.each([

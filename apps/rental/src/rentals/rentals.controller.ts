@@ -36,7 +36,7 @@ export class RentalsController {
   @ApiOperation({ operationId: 'applyForRental', summary: 'Apply for a rental' })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'The body names another customer than the token' })
   @ApiCreatedResponse({ type: RentalResponse, description: 'Accepted: status REQUESTED' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key with the same body returns the first rental' })
+  @ApiHeader({ name: IDEMPOTENCY_KEY_HEADER, required: false, description: 'The same key with the same body returns the first rental' })
   @ApiConflictResponse({ type: ErrorResponse, description: 'The first request with this Idempotency-Key is still in progress' })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used with another body' })
   @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'manage cannot be reached; retry after Retry-After seconds' })
