@@ -3,13 +3,13 @@ import { toProblem, validationProblem } from './problem-details';
 
 describe('toProblem', () => {
   it('makes an answer of before RFC 9457 problem details, keeping its fields for one release', () => {
-    expect(toProblem(404, { statusCode: 404, error: 'NotFoundError', message: 'No rental 42' } as never)).toEqual({
+    expect(toProblem(404, { error: 'RentalNotFoundError', message: 'No rental 42' })).toEqual({
       type: 'about:blank',
       title: 'Not Found',
       status: 404,
       detail: 'No rental 42',
       statusCode: 404,
-      error: 'Not Found',
+      error: 'RentalNotFoundError',
       message: 'No rental 42',
     });
   });

@@ -29,7 +29,10 @@ export interface Problem {
 }
 
 /** The answer of before (Nest's exceptions, our filters, the gateway's own refusals) as a problem. */
-export function toProblem(status: number, answer: { message?: unknown; errors?: FieldProblem[]; field?: string }): Problem {
+export function toProblem(
+  status: number,
+  answer: { message?: unknown; error?: unknown; errors?: FieldProblem[]; field?: string },
+): Problem {
   const title = STATUS_CODES[status] ?? 'Error';
   const messages = Array.isArray(answer.message)
     ? answer.message.map(String)
@@ -44,7 +47,8 @@ export function toProblem(status: number, answer: { message?: unknown; errors?: 
     detail: messages.length > 0 ? messages.join('; ') : title,
     ...(errors && { errors }),
     statusCode: status,
-    error: title,
+    // As it was: a domain error's class name, or the status's phrase.
+    error: typeof answer.error === 'string' ? answer.error : title,
     message: Array.isArray(answer.message) ? messages : (messages[0] ?? title),
     ...(answer.field && { field: answer.field }),
   };
