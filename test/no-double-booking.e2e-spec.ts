@@ -50,7 +50,10 @@ describe('no double booking over mixed periods, two assign replicas, far time zo
   let api: RentalApi;
 
   beforeAll(async () => {
-    system = await TestSystem.start({ env: EAST });
+    // About bookings, not latency: manage and the gateway are restarted just before twenty
+    // applications at once, and a cold manage on a busy machine can take longer than rental's
+    // 600 ms default, which would turn customers away (503) before assign sees them.
+    system = await TestSystem.start({ env: { ...EAST, MANAGE_TIMEOUT_MS: '5000' } });
     await Promise.all([system.restart('manage', WEST), system.restart('gateway', WEST)]);
     second = new AppProcess('assign', SPARE_PORTS[3], { ...WEST, ASSIGN_PORT: String(SPARE_PORTS[3]) }).start();
     await second.waitReady();
