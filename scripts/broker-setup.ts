@@ -2,28 +2,29 @@ import { BROKER_APPS, BrokerConfig, brokerPermissionsOf, brokerUrlVariableOf, sy
 import { validateConfig } from '@app/platform';
 import { DbSetupConfig } from './db-setup.config';
 
-/** One call to RabbitMQ's management API as its administrator; throws with the broker's reason. */
-function managementApi(adminUrl: string) {
+/** Calls to RabbitMQ's management API as its administrator, answering the parsed body; each throws with the broker's reason. */
+export function managementApi(adminUrl: string) {
   const base = new URL(adminUrl);
   const authorization = `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`;
   base.username = '';
   base.password = '';
-  return async (method: 'PUT' | 'POST', path: string, body: object): Promise<void> => {
+  return async (method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: object): Promise<unknown> => {
     let response: Response;
     try {
       response = await fetch(new URL(`api/${path}`, base), {
         method,
-        headers: { authorization, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+        headers: { authorization, ...(body && { 'content-type': 'application/json' }) },
+        body: body && JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });
     } catch (error) {
       throw new Error(`cannot reach RabbitMQ's management API at ${base} (is its management plugin on?): ${(error as Error).message}`);
     }
     // Read either way: an unread body holds its connection.
-    const reason = await response.text();
+    const text = await response.text();
     if (!response.ok)
-      throw new Error(`RabbitMQ's management API answered ${method} /api/${path} with ${response.status}: ${reason.slice(0, 300)}`);
+      throw new Error(`RabbitMQ's management API answered ${method} /api/${path} with ${response.status}: ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : undefined;
   };
 }
 

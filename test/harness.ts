@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { setUpBroker } from '../scripts/broker-setup';
+import { managementApi, setUpBroker } from '../scripts/broker-setup';
 import { appEntry } from '../scripts/build-output';
 import { brokerAccountOf } from '../libs/messaging/src/broker-accounts';
 import { DbSetupConfig } from '../scripts/db-setup.config';
@@ -214,16 +214,8 @@ export function setUpBrokerFor(env: Record<string, string> = {}): Promise<string
  * for rentals this manage never had, still being retried) would otherwise fail batches in it.
  */
 export async function emptyQueues(): Promise<void> {
-  const { RABBITMQ_ADMIN_URL } = new DbSetupConfig();
-  const base = new URL(process.env.RABBITMQ_ADMIN_URL ?? RABBITMQ_ADMIN_URL);
-  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`;
-  base.username = '';
-  base.password = '';
+  const api = managementApi(process.env.RABBITMQ_ADMIN_URL ?? new DbSetupConfig().RABBITMQ_ADMIN_URL);
   const vhost = encodeURIComponent(E2E_VHOST);
-  const call = (method: string, path: string) => fetch(new URL(`api/${path}`, base), { method, headers: { authorization } });
-  const queues = (await (await call('GET', `queues/${vhost}?columns=name`)).json()) as { name: string }[];
-  for (const { name } of queues) {
-    const answer = await call('DELETE', `queues/${vhost}/${encodeURIComponent(name)}/contents`);
-    if (!answer.ok) throw new Error(`could not empty ${name}: ${answer.status} ${await answer.text()}`);
-  }
+  const queues = (await api('GET', `queues/${vhost}?columns=name`)) as { name: string }[];
+  for (const { name } of queues) await api('DELETE', `queues/${vhost}/${encodeURIComponent(name)}/contents`);
 }

@@ -34,7 +34,7 @@ export class DatabaseConfig extends CommonConfig {
 
   /**
    * Most connections one process holds to its database. Replicas × this, summed over the apps of
-   * one server, must stay below its max_connections (the manifests' test checks their HPA maxima).
+   * one server, must stay below its max_connections (the manifests' test checks their maximum replicas).
    */
   @IsInt()
   @Min(1)
