@@ -11,7 +11,8 @@ export type OutgoingNotification = Pick<Notification, 'rentalId' | 'customerId' 
  * an SMS or e-mail sender would record the notification here and deliver it from an outbox of its own.
  */
 export abstract class NotificationSender {
-  abstract send(notification: OutgoingNotification): Promise<void>;
+  /** Whether it was sent now: false when this rental's notice of this kind was sent before. */
+  abstract send(notification: OutgoingNotification): Promise<boolean>;
 }
 
 /** Today's delivery: the notification is stored (listed by GET /notifications) and logged. */
@@ -23,7 +24,7 @@ export class StoredNotificationSender extends NotificationSender {
     super();
   }
 
-  async send({ phone, ...notification }: OutgoingNotification): Promise<void> {
+  async send({ phone, ...notification }: OutgoingNotification): Promise<boolean> {
     const result = await this.txHost.tx
       .createQueryBuilder()
       .insert()
@@ -32,7 +33,8 @@ export class StoredNotificationSender extends NotificationSender {
       .orIgnore()
       .returning('id')
       .execute();
-    if (result.raw.length === 0) return; // sent before
+    if (result.raw.length === 0) return false;
     this.logger.log(`Notified customer ${notification.customerId} at ${maskPhone(phone)}: ${notification.message}`);
+    return true;
   }
 }

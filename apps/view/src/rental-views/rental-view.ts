@@ -5,7 +5,8 @@
  */
 export type ViewStatus = 'REQUESTED' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
 
-const STRENGTH: Record<ViewStatus, number> = { REQUESTED: 0, CONFIRMED: 1, REJECTED: 1, CANCELLED: 2 };
+/** Which status wins; the repository's SQL applies the same table (built from it). */
+export const STATUS_STRENGTH: Record<ViewStatus, number> = { REQUESTED: 0, CONFIRMED: 1, REJECTED: 1, CANCELLED: 2 };
 
 const PROPOSED_BY: Record<string, ViewStatus> = {
   RentalRequested: 'REQUESTED',
@@ -17,10 +18,9 @@ const PROPOSED_BY: Record<string, ViewStatus> = {
   StorageReleased: 'CANCELLED',
 };
 
-export function statusAfter(current: ViewStatus | null, eventType: string): ViewStatus {
-  const proposed = PROPOSED_BY[eventType] ?? 'REQUESTED';
-  if (current === null) return proposed;
-  return STRENGTH[proposed] > STRENGTH[current] ? proposed : current;
+/** The status an event stands for on its own: a new row starts with it, an existing one takes it if it is stronger. */
+export function statusProposedBy(eventType: string): ViewStatus {
+  return PROPOSED_BY[eventType] ?? 'REQUESTED';
 }
 
 /** The statuses the customer is told about. */

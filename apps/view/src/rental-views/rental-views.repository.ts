@@ -1,6 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { STATUS_STRENGTH, ViewStatus } from './rental-view';
 import { RentalViewEvent } from './rental-view-event.entity';
 import { RentalView } from './rental-view.entity';
 
@@ -19,42 +20,58 @@ const SETTABLE: Partial<Record<keyof RentalView, string>> = {
   endDate: 'end_date',
   costCents: 'cost_cents',
   currency: 'currency',
-  status: 'status',
   unitCode: 'unit_code',
   reason: 'reason',
   requestedAt: 'requested_at',
 };
 
-/** view's hot-path SQL, in the consumer's transaction: two statements per event instead of four. */
+/** `CASE <status> WHEN 'REQUESTED' THEN 0 … END`: rental-view.ts's strength table, in SQL. */
+function strengthOf(status: string): string {
+  const cases = Object.entries(STATUS_STRENGTH).map(([name, strength]) => `WHEN '${name}' THEN ${strength}`);
+  return `CASE ${status} ${cases.join(' ')} END`;
+}
+
+/** The stronger of the row's status and the event's, the row's on a tie: the result does not depend on arrival order. */
+const STRONGER_STATUS = `CASE WHEN ${strengthOf('EXCLUDED.status')} > ${strengthOf('rental_view.status')} THEN EXCLUDED.status ELSE rental_view.status END`;
+
+/** view's hot-path SQL, in the consumer's transaction: one statement per event. */
 @Injectable()
 export class RentalViewsRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   /**
-   * The rental's row, locked until the transaction ends; created with `status` if this is the
-   * first event about it, whichever that is. The no-op update is what takes the lock on a row that
-   * exists (ON CONFLICT DO NOTHING would return nothing for it).
+   * Applies one event to the rental's row and writes its line in the history, in one statement:
+   * creates the row if this is the first event about the rental, whichever it is, or else sets the
+   * event's facts and the stronger status. The upsert locks the row until the transaction ends,
+   * so concurrent events for one rental take turns. Returns the row as it is now.
    */
-  async lockOrCreate(rentalId: string, status: string): Promise<RentalView> {
-    const [view] = await this.txHost.tx.query<RentalView[]>(
-      `INSERT INTO rental_view (rental_id, status) VALUES ($1, $2)
-       ON CONFLICT (rental_id) DO UPDATE SET rental_id = EXCLUDED.rental_id
-       RETURNING ${VIEW_COLUMNS}`,
-      [rentalId, status],
-    );
-    return view;
-  }
-
-  /** Writes the event's changes to the row and its line in the history, in one statement. */
-  async record(rentalId: string, changes: Partial<RentalView>, line: Omit<RentalViewEvent, 'rentalId'>): Promise<void> {
+  async apply(
+    rentalId: string,
+    status: ViewStatus,
+    changes: Partial<RentalView>,
+    line: Omit<RentalViewEvent, 'rentalId'>,
+  ): Promise<RentalView> {
     const fields = Object.entries(changes).filter(([property]) => SETTABLE[property as keyof RentalView]);
-    const sets = fields.map(([property], i) => `${SETTABLE[property as keyof RentalView]} = $${i + 7}`);
-    await this.txHost.tx.query(
+    const columns = fields.map(([property]) => SETTABLE[property as keyof RentalView]!);
+    const [view] = await this.txHost.tx.query<RentalView[]>(
       `WITH line AS (
          INSERT INTO rental_view_event (message_id, rental_id, type, occurred_at, correlation_id, causation_id) VALUES ($2, $1, $3, $4, $5, $6)
        )
-       UPDATE rental_view SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE rental_id = $1`,
-      [rentalId, line.messageId, line.type, line.occurredAt, line.correlationId, line.causationId, ...fields.map(([, value]) => value)],
+       INSERT INTO rental_view (rental_id, status${columns.map((column) => `, ${column}`).join('')})
+       VALUES ($1, $7${columns.map((_, i) => `, $${i + 8}`).join('')})
+       ON CONFLICT (rental_id) DO UPDATE SET ${[`status = ${STRONGER_STATUS}`, ...columns.map((column) => `${column} = EXCLUDED.${column}`), 'updated_at = now()'].join(', ')}
+       RETURNING ${VIEW_COLUMNS}`,
+      [
+        rentalId,
+        line.messageId,
+        line.type,
+        line.occurredAt,
+        line.correlationId,
+        line.causationId,
+        status,
+        ...fields.map(([, value]) => value),
+      ],
     );
+    return view;
   }
 }

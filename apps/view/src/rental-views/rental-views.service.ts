@@ -7,7 +7,7 @@ import { ListByCustomerQuery, Page } from '../list-by-customer.query';
 import { notificationMessage } from '../notifications/notification-message';
 import { NotificationSender } from '../notifications/notification-sender';
 import { Histogram } from 'prom-client';
-import { isNotifiable, isOutcome, statusAfter } from './rental-view';
+import { isNotifiable, isOutcome, statusProposedBy } from './rental-view';
 import { RentalViewEvent } from './rental-view-event.entity';
 import { RentalView } from './rental-view.entity';
 import { RentalViewsRepository } from './rental-views.repository';
@@ -42,19 +42,12 @@ export class RentalViewsService {
     return this.txHost.tx.getRepository(RentalView);
   }
 
-  /**
-   * Runs inside the consumer's transaction. Creates the row if this is the first event about the
-   * rental, whichever it is, and locks it, so that concurrent events for one rental take turns.
-   */
+  /** Runs inside the consumer's transaction; the repository's one statement applies the event. */
   async apply(envelope: EventEnvelope<RentalFacts>): Promise<void> {
     const { rentalId, ...facts } = envelope.payload;
-    const view = await this.repository.lockOrCreate(rentalId, statusAfter(null, envelope.type));
-    const outcomeWasVisible = isOutcome(view.status) && view.requestedAt !== null;
-
-    const changes: Partial<RentalView> = { ...definedOnly(facts), status: statusAfter(view.status, envelope.type) };
+    const changes: Partial<RentalView> = definedOnly(facts);
     if (envelope.type === 'RentalRequested') changes.requestedAt = new Date(envelope.occurredAt);
-    Object.assign(view, changes);
-    await this.repository.record(rentalId, changes, {
+    const view = await this.repository.apply(rentalId, statusProposedBy(envelope.type), changes, {
       messageId: envelope.id,
       type: envelope.type,
       occurredAt: new Date(envelope.occurredAt),
@@ -62,19 +55,18 @@ export class RentalViewsService {
       causationId: envelope.causationId ?? null,
     });
 
-    if (!outcomeWasVisible && isOutcome(view.status) && view.requestedAt) {
-      sagaLag.observe({ outcome: view.status }, (Date.now() - view.requestedAt.getTime()) / 1000);
-    }
-
     // Wait for RentalRequested: without it we know neither whom to tell nor what they rented.
-    if (isNotifiable(view.status) && view.customerId && view.requestedAt) {
-      await this.notifications.send({
-        rentalId,
-        customerId: view.customerId,
-        phone: view.phone,
-        kind: view.status,
-        message: notificationMessage(view.status, view),
-      });
+    if (!isNotifiable(view.status) || !view.customerId || !view.requestedAt) return;
+    const sentNow = await this.notifications.send({
+      rentalId,
+      customerId: view.customerId,
+      phone: view.phone,
+      kind: view.status,
+      message: notificationMessage(view.status, view),
+    });
+    // An outcome's first notice is when the customer could first see it: where the saga's lag ends.
+    if (sentNow && isOutcome(view.status)) {
+      sagaLag.observe({ outcome: view.status }, (Date.now() - view.requestedAt.getTime()) / 1000);
     }
   }
 
