@@ -40,7 +40,7 @@ const envelope = (type: string, payload: object = {}): EventEnvelope<{ rentalId:
 
 async function sagaLagCount(): Promise<number> {
   const metric = (await register.getMetricsAsJSON()).find((m) => m.name === 'saga_lag_seconds');
-  const counts = (metric?.values ?? []).filter((v) => v.metricName === 'saga_lag_seconds_count');
+  const counts = (metric?.values ?? []).filter((v) => (v as { metricName?: string }).metricName === 'saga_lag_seconds_count');
   return counts.reduce((sum, v) => sum + v.value, 0);
 }
 
