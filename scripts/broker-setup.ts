@@ -1,4 +1,4 @@
-import { BROKER_APPS, BrokerConfig, brokerPermissionsOf, brokerUrlVariableOf, systemTopology } from '@app/messaging';
+import { BROKER_APPS, BrokerConfig, Topology, brokerPermissionsOf, brokerUrlVariableOf, systemTopology } from '@app/messaging';
 import { validateConfig } from '@app/platform';
 import { DbSetupConfig } from './db-setup.config';
 
@@ -32,7 +32,8 @@ export function managementApi(adminUrl: string) {
  * The broker's half of db:setup: the apps' vhost, the whole topology (systemTopology), each app's
  * own user with only its permissions (brokerPermissionsOf), and KEDA's user, when KEDA_AMQP_URL
  * names one, with none. Declaring again what exists is a no-op; a password in a URL is set again
- * on every run.
+ * on every run. A queue that exists with another type (an older release's classic queue) is
+ * declared again with its messages kept (moveAside, moveBack).
  */
 export async function setUpBroker(env: Record<string, string | undefined>): Promise<string> {
   const setup = validateConfig(DbSetupConfig, BrokerConfig)(env);
@@ -52,10 +53,14 @@ export async function setUpBroker(env: Record<string, string | undefined>): Prom
   const topology = systemTopology(exchange, { firstDelayMs: setup.AMQP_RETRY_DELAY_MS, maxAttempts: setup.AMQP_MAX_ATTEMPTS });
   for (const { name, type } of topology.exchanges)
     await api('PUT', `exchanges/${vhost}/${encodeURIComponent(name)}`, { type, durable: true });
+  const changing = await queuesChangingType(api, vhost, topology);
+  for (const queue of changing) await moveAside(api, vhost, topology, queue);
   for (const queue of topology.queues)
     await api('PUT', `queues/${vhost}/${encodeURIComponent(queue.name)}`, { durable: true, arguments: queue.arguments });
   for (const { exchange: source, queue, routingKey } of topology.bindings)
     await api('POST', `bindings/${vhost}/e/${encodeURIComponent(source)}/q/${encodeURIComponent(queue)}`, { routing_key: routingKey });
+  // Also after a run that stopped half-way: whatever waits aside goes back into its queue.
+  for (const queue of topology.queues) await moveBack(api, vhost, topology, queue);
 
   for (const { app, url } of accounts) {
     const user = decodeURIComponent(url.username);
@@ -79,5 +84,141 @@ export async function setUpBroker(env: Record<string, string | undefined>): Prom
     await api('PUT', `permissions/${vhost}/${encodeURIComponent(user)}`, { configure: '^$', write: '^$', read: '^$' });
   }
   const users = `${accounts.length} app users${scaler ? " and KEDA's" : ''}`;
-  return `vhost ${[...vhosts][0]}: ${topology.queues.length} queues, ${topology.bindings.length} bindings, ${users}`;
+  const moved =
+    changing.length > 0 ? ` (${changing.map((q) => q.name).join(', ')} made ${changing[0].arguments['x-queue-type']}, messages kept)` : '';
+  return `vhost ${[...vhosts][0]}: ${topology.queues.length} queues${moved}, ${topology.bindings.length} bindings, ${users}`;
+}
+
+type ManagementApi = ReturnType<typeof managementApi>;
+type TopologyQueue = Topology['queues'][number];
+
+/** Where a queue's messages wait while it is declared again with another type. */
+export function asideQueueOf(queue: string): string {
+  return `${queue}.changing-type`;
+}
+
+const STOP_CONSUMERS = 'stop the apps that consume them and run db:setup again (no message is lost)';
+const SHOVEL_POLL_MS = 200;
+const SHOVEL_TIMEOUT_MS = 120_000;
+
+/**
+ * Our queues that exist with another type than the topology's (a classic queue of an older
+ * release; a queue cannot change type in place). Refused while a consumer reads one: its unacked
+ * messages would go with the queue, so the apps that consume it are stopped first.
+ */
+async function queuesChangingType(api: ManagementApi, vhost: string, topology: Topology): Promise<TopologyQueue[]> {
+  const existing = (await api('GET', `queues/${vhost}?columns=name,type`)) as { name: string; type: string }[];
+  const typeOf = new Map(existing.map((queue) => [queue.name, queue.type]));
+  const changing = topology.queues.filter((queue) => {
+    const type = typeOf.get(queue.name);
+    return type !== undefined && type !== (queue.arguments['x-queue-type'] ?? 'classic');
+  });
+  if (changing.length === 0) return changing;
+  // The consumer list, not the queue's own counter: that one is refreshed only every few seconds.
+  const consumers = (await api('GET', `consumers/${vhost}`)) as { queue: { name: string } }[];
+  const busy = changing
+    .map((queue) => ({ queue, count: consumers.filter((consumer) => consumer.queue.name === queue.name).length }))
+    .filter(({ count }) => count > 0);
+  if (busy.length > 0) {
+    const names = busy.map(({ queue, count }) => `${queue.name} (${typeOf.get(queue.name)}, ${count} consumers)`);
+    throw new Error(`${names.join(', ')} must become ${busy[0].queue.arguments['x-queue-type']} queues: ${STOP_CONSUMERS}`);
+  }
+  return changing;
+}
+
+/**
+ * Moves a queue's messages to its aside queue, which takes its bindings first, then deletes it so
+ * that it can be declared with its new type. Each step may run again after a crash: at worst a
+ * message is in both queues for a moment, and the consumer's inbox absorbs the duplicate.
+ */
+async function moveAside(api: ManagementApi, vhost: string, topology: Topology, queue: TopologyQueue): Promise<void> {
+  const aside = asideQueueOf(queue.name);
+  await api('PUT', `queues/${vhost}/${encodeURIComponent(aside)}`, { durable: true, arguments: queue.arguments });
+  const bindings = topology.bindings.filter((binding) => binding.queue === queue.name);
+  for (const { exchange, routingKey } of bindings)
+    await api('POST', `bindings/${vhost}/e/${encodeURIComponent(exchange)}/q/${encodeURIComponent(aside)}`, { routing_key: routingKey });
+  await unbindAll(api, vhost, queue.name);
+  // The queue gets nothing new now; delete it only when empty and unread, and shovel again what came late.
+  for (;;) {
+    await shovel(api, vhost, queue.name, aside);
+    try {
+      await api('DELETE', `queues/${vhost}/${encodeURIComponent(queue.name)}?if-empty=true&if-unused=true`);
+      return;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/in use/.test(message)) throw new Error(`${queue.name} has a consumer again: ${STOP_CONSUMERS}`);
+      if (!/\b400\b/.test(message)) throw error;
+    }
+  }
+}
+
+/** Puts what waits aside back into the queue (declared and bound by now), then deletes the aside queue. */
+async function moveBack(api: ManagementApi, vhost: string, topology: Topology, queue: TopologyQueue): Promise<void> {
+  const aside = asideQueueOf(queue.name);
+  const found = (await api('GET', `queues/${vhost}?columns=name`)) as { name: string }[];
+  if (!found.some(({ name }) => name === aside)) return;
+  await unbindAll(api, vhost, aside);
+  // Nothing can reach it now. A quorum queue refuses if-empty deletes, so emptiness is asked of the
+  // queue itself (the listing's count trails by seconds).
+  do await shovel(api, vhost, aside, queue.name);
+  while (((await api('POST', `queues/${vhost}/${encodeURIComponent(aside)}/get`, PEEK)) as unknown[]).length > 0);
+  await api('DELETE', `queues/${vhost}/${encodeURIComponent(aside)}`);
+}
+
+/** A get that puts the message back: whether a queue holds anything, from the queue itself. */
+const PEEK = { count: 1, ackmode: 'reject_requeue_true', encoding: 'auto' };
+
+/** Removes every binding of a queue but the default exchange's. */
+async function unbindAll(api: ManagementApi, vhost: string, queue: string): Promise<void> {
+  const bindings = (await api('GET', `queues/${vhost}/${encodeURIComponent(queue)}/bindings`)) as {
+    source: string;
+    properties_key: string;
+  }[];
+  for (const { source, properties_key } of bindings.filter(({ source }) => source !== ''))
+    await api(
+      'DELETE',
+      `bindings/${vhost}/e/${encodeURIComponent(source)}/q/${encodeURIComponent(queue)}/${encodeURIComponent(properties_key)}`,
+    );
+}
+
+/**
+ * Moves every message in `from` to `to` with RabbitMQ's shovel plugin: each is acked at the source
+ * only once the destination has confirmed it, properties and headers kept. It goes through the
+ * default exchange, which no app may write to, so the consumer's routing-key check leaves it alone.
+ */
+async function shovel(api: ManagementApi, vhost: string, from: string, to: string): Promise<void> {
+  const name = `changing-type-${from}`;
+  const path = `parameters/shovel/${vhost}/${encodeURIComponent(name)}`;
+  // The vhost in the URI: a bare amqp:// would be the default vhost.
+  const uri = `amqp:///${vhost}`;
+  await api('PUT', path, {
+    value: {
+      'src-protocol': 'amqp091',
+      'src-uri': uri,
+      'src-queue': from,
+      'dest-protocol': 'amqp091',
+      'dest-uri': uri,
+      'dest-exchange': '',
+      'dest-exchange-key': to,
+      'ack-mode': 'on-confirm',
+      'src-delete-after': 'queue-length',
+    },
+  }).catch((error: Error) => {
+    throw new Error(`cannot move ${from}'s messages (is RabbitMQ's rabbitmq_shovel plugin on?): ${error.message}`);
+  });
+  // The shovel deletes itself once it has moved what the queue held when it started.
+  const deadline = Date.now() + SHOVEL_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      await api('GET', path);
+    } catch (error) {
+      if (/\b404\b/.test((error as Error).message)) return;
+      throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, SHOVEL_POLL_MS));
+  }
+  // A consumer that holds messages unacked keeps them from the shovel.
+  throw new Error(
+    `moving ${from}'s messages to ${to} took longer than ${SHOVEL_TIMEOUT_MS / 1000} s: is an app reading ${from}? ${STOP_CONSUMERS}`,
+  );
 }

@@ -37,3 +37,8 @@ if port_open 15672; then echo "  RabbitMQ management is up"; else
   rabbitmq-plugins enable rabbitmq_management >/dev/null
   wait_for "RabbitMQ management" 15672
 fi
+# db:setup moves a classic queue of an older release to a quorum queue with the shovel plugin.
+if rabbitmq-plugins list -e -m 2>/dev/null | grep -qx rabbitmq_shovel; then echo "  RabbitMQ shovel is on"; else
+  echo "  enabling RabbitMQ's shovel plugin"
+  rabbitmq-plugins enable rabbitmq_shovel >/dev/null
+fi

@@ -26,9 +26,21 @@ export function movesExchangeOf(app: string): string {
   return `${app}.moves`;
 }
 
+/**
+ * Every queue of ours is a quorum queue: a RabbitMQ cluster replicates it, so losing a node loses
+ * no message (a classic queue lives on one node). db:setup moves a classic queue of an older
+ * release to this type, its messages kept (scripts/broker-setup.ts).
+ */
+export const QUEUE_TYPE = 'quorum';
+
 /** Arguments of the events queue: anything rejected there goes to the app's dead-letter queue. */
 export function eventsQueueArguments(app: string) {
-  return { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queuesOf(app).dead };
+  return { 'x-queue-type': QUEUE_TYPE, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queuesOf(app).dead };
+}
+
+/** Arguments of the dead-letter queue: kept until an operator redrives or drops them. */
+export function deadQueueArguments() {
+  return { 'x-queue-type': QUEUE_TYPE };
 }
 
 /** How an app retries: AMQP_RETRY_DELAY_MS and AMQP_MAX_ATTEMPTS. */
@@ -76,7 +88,7 @@ export function retryQueuesOf(app: string, settings: RetrySettings): { queue: st
  */
 export function retryQueueArguments(app: string, delayMs: number) {
   return {
-    'x-queue-type': 'quorum',
+    'x-queue-type': QUEUE_TYPE,
     'x-dead-letter-strategy': 'at-least-once',
     // at-least-once dead-lettering requires it: a full queue refuses new messages instead of dropping old ones
     'x-overflow': 'reject-publish',

@@ -1,6 +1,14 @@
 import { PUBLICATIONS, SUBSCRIPTIONS } from '@app/contracts';
 import { BROKER_APPS, BrokerApp } from './broker-accounts';
-import { RetrySettings, eventsQueueArguments, movesExchangeOf, queuesOf, retryQueueArguments, retryQueuesOf } from './queues';
+import {
+  RetrySettings,
+  deadQueueArguments,
+  eventsQueueArguments,
+  movesExchangeOf,
+  queuesOf,
+  retryQueueArguments,
+  retryQueuesOf,
+} from './queues';
 
 export interface Topology {
   exchanges: { name: string; type: 'topic' | 'direct' }[];
@@ -26,7 +34,7 @@ export function systemTopology(exchange: string, retry: RetrySettings): Topology
       topology.queues.push({ name: queue, arguments: retryQueueArguments(app, delayMs) });
       topology.bindings.push({ exchange: moves, queue, routingKey: queue });
     }
-    topology.queues.push({ name: dead, arguments: {} });
+    topology.queues.push({ name: dead, arguments: deadQueueArguments() });
     topology.bindings.push({ exchange: moves, queue: dead, routingKey: dead });
   }
   return topology;
