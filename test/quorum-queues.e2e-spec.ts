@@ -72,8 +72,8 @@ describe('quorum queues, and the upgrade from classic ones', () => {
       await api('PUT', `exchanges/${vhost}/${encodeURIComponent(name)}`, { type, durable: true });
     for (const queue of older.queues) {
       const classic = queue.name.endsWith('.events') || queue.name.endsWith('.dead');
-      const { ['x-queue-type']: _type, ...rest } = queue.arguments;
-      await api('PUT', `queues/${vhost}/${encodeURIComponent(queue.name)}`, { durable: true, arguments: classic ? rest : queue.arguments });
+      const args = Object.fromEntries(Object.entries(queue.arguments).filter(([name]) => !classic || name !== 'x-queue-type'));
+      await api('PUT', `queues/${vhost}/${encodeURIComponent(queue.name)}`, { durable: true, arguments: args });
     }
     for (const { exchange, queue, routingKey } of older.bindings)
       await api('POST', `bindings/${vhost}/e/${encodeURIComponent(exchange)}/q/${encodeURIComponent(queue)}`, { routing_key: routingKey });
