@@ -5,6 +5,7 @@ require('./scripts/check-node.cjs');
 
 const moduleNameMapper = {
   '^@app/platform/tracing$': '<rootDir>/libs/platform/src/tracing',
+  '^@app/messaging/asyncapi$': '<rootDir>/libs/messaging/src/asyncapi',
   '^@app/(api-client|contracts|correlation|messaging|platform)$': '<rootDir>/libs/$1/src',
 };
 const transform = { '^.+\\.ts$': 'ts-jest' };

@@ -105,6 +105,13 @@ describe('API documentation', () => {
     expect(Object.keys(document.components.schemas.SizeAvailability.properties).sort()).toEqual(['cost', 'freeUnits', 'size', 'units']);
   });
 
+  it('serves exactly the committed api/asyncapi.yaml beside it, the events half of the contract', async () => {
+    const answer = await request('GET', `${system.gateway}/docs-asyncapi`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toContain('application/yaml');
+    expect(answer.body).toBe(readFileSync(join(__dirname, '../api/asyncapi.yaml'), 'utf8'));
+  });
+
   it('shows examples for an application', () => {
     const fields = document.components.schemas.ApplyRentalDto.properties;
     expect([fields.customerId.example, fields.size.example, fields.startDate.example]).toEqual(['alice', 'M', '2030-06-01']);

@@ -1193,7 +1193,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       );
     const publicPrefixes = proxyRoutes({ RENTAL_URL: '', MANAGE_URL: '', ASSIGN_URL: '', VIEW_URL: '' }).map((route) => route.prefix);
     for (const prefix of publicPrefixes) expect([prefix, routed(prefix), routed(`${prefix}/${UNKNOWN}`)]).toEqual([prefix, true, true]);
-    for (const docs of ['/docs', '/docs/swagger-ui.css', '/docs-json']) expect([docs, routed(docs)]).toEqual([docs, true]);
+    for (const docs of ['/docs', '/docs/swagger-ui.css', '/docs-json', '/docs-asyncapi'])
+      expect([docs, routed(docs)]).toEqual([docs, true]);
     for (const hidden of ['/', '/health', '/health/live', '/health/ready', '/metrics', '/rentals-admin'])
       expect([hidden, routed(hidden)]).toEqual([hidden, false]);
   });

@@ -11,10 +11,13 @@ export function isCalendarDate(value: unknown): value is string {
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
 }
 
+/** The decorator's name in class-validator's metadata: the AsyncAPI document maps it to a JSON Schema date. */
+export const IS_CALENDAR_DATE = 'isCalendarDate';
+
 export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
-      name: 'isCalendarDate',
+      name: IS_CALENDAR_DATE,
       target: target.constructor,
       propertyName: propertyName as string,
       options: { message: '$property must be a real date written YYYY-MM-DD', ...options },

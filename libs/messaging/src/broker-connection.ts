@@ -6,6 +6,7 @@ import type { ChannelModel, ConfirmChannel, Message, Options, Replies } from 'am
 import { Observable } from 'rxjs';
 import { APP_NAME } from './app-name';
 import { BrokerConfig } from './broker.config';
+import { EVENT_PUBLISH_OPTIONS, TRACEPARENT_HEADER } from './publish-options';
 import { RetrySettings, movesExchangeOf } from './queues';
 
 const PUBLISH_TIMEOUT_MS = 5000;
@@ -133,12 +134,10 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     const exchange = this.config.get('AMQP_EXCHANGE', { infer: true });
     await this.confirmed(meta.messageId, `no queue is bound for ${routingKey}`, () =>
       this.requireChannel().publish(exchange, routingKey, Buffer.from(body), {
-        persistent: true,
-        mandatory: true,
-        contentType: 'application/json',
+        ...EVENT_PUBLISH_OPTIONS,
         messageId: meta.messageId,
         type: meta.type,
-        headers: { [CORRELATION_HEADER]: meta.correlationId, ...(meta.traceparent ? { traceparent: meta.traceparent } : {}) },
+        headers: { [CORRELATION_HEADER]: meta.correlationId, ...(meta.traceparent ? { [TRACEPARENT_HEADER]: meta.traceparent } : {}) },
         timeout: PUBLISH_TIMEOUT_MS,
       }),
     );

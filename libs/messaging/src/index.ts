@@ -19,3 +19,4 @@ export * from './outbox-relay';
 export * from './queues';
 export * from './broker-accounts';
 export * from './topology';
+export * from './publish-options';
