@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BROKER_APPS, BrokerConfig, Topology, brokerPermissionsOf, brokerUrlVariableOf, systemTopology } from '@app/messaging';
 import { validateConfig } from '@app/platform';
 import { DbSetupConfig } from './db-setup.config';
@@ -60,7 +61,8 @@ export async function setUpBroker(env: Record<string, string | undefined>): Prom
   for (const { exchange: source, queue, routingKey } of topology.bindings)
     await api('POST', `bindings/${vhost}/e/${encodeURIComponent(source)}/q/${encodeURIComponent(queue)}`, { routing_key: routingKey });
   // Also after a run that stopped half-way: whatever waits aside goes back into its queue.
-  for (const queue of topology.queues) await moveBack(api, vhost, topology, queue);
+  const present = new Set(((await api('GET', `queues/${vhost}?columns=name`)) as { name: string }[]).map(({ name }) => name));
+  for (const queue of topology.queues) if (present.has(asideQueueOf(queue.name))) await moveBack(api, vhost, queue);
 
   for (const { app, url } of accounts) {
     const user = decodeURIComponent(url.username);
@@ -153,10 +155,8 @@ async function moveAside(api: ManagementApi, vhost: string, topology: Topology, 
 }
 
 /** Puts what waits aside back into the queue (declared and bound by now), then deletes the aside queue. */
-async function moveBack(api: ManagementApi, vhost: string, topology: Topology, queue: TopologyQueue): Promise<void> {
+async function moveBack(api: ManagementApi, vhost: string, queue: TopologyQueue): Promise<void> {
   const aside = asideQueueOf(queue.name);
-  const found = (await api('GET', `queues/${vhost}?columns=name`)) as { name: string }[];
-  if (!found.some(({ name }) => name === aside)) return;
   await unbindAll(api, vhost, aside);
   // Nothing can reach it now. A quorum queue refuses if-empty deletes, so emptiness is asked of the
   // queue itself (the listing's count trails by seconds).
@@ -187,7 +187,8 @@ async function unbindAll(api: ManagementApi, vhost: string, queue: string): Prom
  * default exchange, which no app may write to, so the consumer's routing-key check leaves it alone.
  */
 async function shovel(api: ManagementApi, vhost: string, from: string, to: string): Promise<void> {
-  const name = `changing-type-${from}`;
+  // Unique: a shovel of a vhost deleted mid-move may linger under its name.
+  const name = `changing-type-${from}-${randomUUID()}`;
   const path = `parameters/shovel/${vhost}/${encodeURIComponent(name)}`;
   // The vhost in the URI: a bare amqp:// would be the default vhost.
   const uri = `amqp:///${vhost}`;
