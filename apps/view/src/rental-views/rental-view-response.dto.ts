@@ -22,7 +22,8 @@ export class RentalViewSummaryResponse {
   id!: string;
   customerId!: string | null;
   location!: string | null;
-  @ApiProperty({ enum: STORAGE_SIZES, nullable: true })
+  // OpenAPI 3.0: nullable does not add null to an enum, so the enum names it (a validator refused null otherwise).
+  @ApiProperty({ enum: [...STORAGE_SIZES, null], nullable: true })
   size!: StorageSize | null;
   startDate!: string | null;
   endDate!: string | null;
