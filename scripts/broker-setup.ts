@@ -52,14 +52,31 @@ export async function setUpBroker(env: Record<string, string | undefined>): Prom
   await api('PUT', `permissions/${vhost}/${encodeURIComponent(administrator)}`, { configure: '.*', write: '.*', read: '.*' });
   const exchange = setup.AMQP_EXCHANGE;
   const topology = systemTopology(exchange, { firstDelayMs: setup.AMQP_RETRY_DELAY_MS, maxAttempts: setup.AMQP_MAX_ATTEMPTS });
-  for (const { name, type } of topology.exchanges)
-    await api('PUT', `exchanges/${vhost}/${encodeURIComponent(name)}`, { type, durable: true });
+  for (const { name, type, internal } of topology.exchanges)
+    await api('PUT', `exchanges/${vhost}/${encodeURIComponent(name)}`, { type, durable: true, internal });
   const changing = await queuesChangingType(api, vhost, topology);
-  for (const queue of changing) await moveAside(api, vhost, topology, queue);
-  for (const queue of topology.queues)
-    await api('PUT', `queues/${vhost}/${encodeURIComponent(queue.name)}`, { durable: true, arguments: queue.arguments });
-  for (const { exchange: source, queue, routingKey } of topology.bindings)
-    await api('POST', `bindings/${vhost}/e/${encodeURIComponent(source)}/q/${encodeURIComponent(queue)}`, { routing_key: routingKey });
+  const declare = async (queue: TopologyQueue) =>
+    api('PUT', `queues/${vhost}/${encodeURIComponent(queue.name)}`, { durable: true, arguments: queue.arguments });
+  const bind = async (queue: TopologyQueue) => {
+    for (const { exchange: source, routingKey } of topology.bindings.filter((binding) => binding.queue === queue.name))
+      await api('POST', `bindings/${vhost}/e/${encodeURIComponent(source)}/q/${encodeURIComponent(queue.name)}`, {
+        routing_key: routingKey,
+      });
+  };
+  // Every queue bound before the shared exchange routes to them (topology.route): an app publishing
+  // meanwhile, after its exchange was deleted say, reaches all of an event's subscribers or none.
+  for (const queue of topology.queues) {
+    if (!changing.includes(queue)) await declare(queue);
+    await bind(queue);
+  }
+  const { source, destination, routingKey } = topology.route;
+  await api('POST', `bindings/${vhost}/e/${encodeURIComponent(source)}/e/${encodeURIComponent(destination)}`, { routing_key: routingKey });
+  await unbindFromSharedExchange(api, vhost, topology);
+  for (const queue of changing) {
+    await moveAside(api, vhost, topology, queue);
+    await declare(queue);
+    await bind(queue);
+  }
   // Also after a run that stopped half-way: whatever waits aside goes back into its queue.
   const present = new Set(((await api('GET', `queues/${vhost}?columns=name`)) as { name: string }[]).map(({ name }) => name));
   for (const queue of topology.queues) if (present.has(asideQueueOf(queue.name))) await moveBack(api, vhost, queue);
@@ -93,6 +110,26 @@ export async function setUpBroker(env: Record<string, string | undefined>): Prom
 
 type ManagementApi = ReturnType<typeof managementApi>;
 type TopologyQueue = Topology['queues'][number];
+
+/**
+ * An older release bound the events queues to the shared exchange itself. Once they are reached
+ * through the subscriptions exchange too, those bindings go (a message routed to a queue by two
+ * bindings is put in it once); a queue not ours keeps its bindings.
+ */
+async function unbindFromSharedExchange(api: ManagementApi, vhost: string, topology: Topology): Promise<void> {
+  const { source } = topology.route;
+  const ours = new Set(topology.queues.map(({ name }) => name));
+  const bindings = (await api('GET', `exchanges/${vhost}/${encodeURIComponent(source)}/bindings/source`)) as {
+    destination: string;
+    destination_type: 'queue' | 'exchange';
+    properties_key: string;
+  }[];
+  for (const { destination, properties_key } of bindings.filter((b) => b.destination_type === 'queue' && ours.has(b.destination)))
+    await api(
+      'DELETE',
+      `bindings/${vhost}/e/${encodeURIComponent(source)}/q/${encodeURIComponent(destination)}/${encodeURIComponent(properties_key)}`,
+    );
+}
 
 /** Where a queue's messages wait while it is declared again with another type. */
 export function asideQueueOf(queue: string): string {

@@ -9,13 +9,26 @@ export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
 const MAX_RETRY_DELAY_MS = 60_000;
 
 /**
- * Each app has durable queues of its own: `events` bound to the exchange, `dead` for what cannot
+ * Each app has durable queues of its own: `events` bound to the subscriptions exchange, `dead` for what cannot
  * succeed, and one retry queue per delay step (retryQueuesOf), where failed messages wait out
  * their backoff before they return to `events`.
  */
 export function queuesOf(app: string) {
   return { events: `${app}.events`, dead: `${app}.dead` };
 }
+
+/**
+ * Where every events queue is bound, each to its app's subscriptions. An internal exchange: it is
+ * reached only through one binding from the shared exchange, which db:setup adds after every queue
+ * binding, so that a publish reaches all of an event's subscribers or none (and is then returned
+ * to its publisher, which keeps it in the outbox), never some of them.
+ */
+export function subscriptionsExchangeOf(exchange: string): string {
+  return `${exchange}.subscriptions`;
+}
+
+/** The shared exchange passes every routing key on to the subscriptions exchange. */
+export const EVERY_ROUTING_KEY = '#';
 
 /**
  * The app's own direct exchange, bound to its dead-letter queue and each retry queue by the queue's

@@ -1,6 +1,6 @@
 import { ALL_EVENTS, PUBLICATIONS, SUBSCRIPTIONS } from '@app/contracts';
 import { BROKER_APPS } from './broker-accounts';
-import { movesExchangeOf, queuesOf } from './queues';
+import { movesExchangeOf, queuesOf, subscriptionsExchangeOf } from './queues';
 import { brokerPermissionsOf, systemTopology } from './topology';
 
 const EXCHANGE = 'storage-rental';
@@ -12,17 +12,27 @@ describe('systemTopology', () => {
     expect([...BROKER_APPS].sort()).toEqual(Object.keys(SUBSCRIPTIONS).sort());
   });
 
+  it('routes the shared exchange, bound to no queue, to the internal subscriptions exchange by every key', () => {
+    const { exchanges, bindings, route } = systemTopology(EXCHANGE, RETRY);
+    const subscriptions = subscriptionsExchangeOf(EXCHANGE);
+    expect(exchanges).toContainEqual({ name: EXCHANGE, type: 'topic', internal: false });
+    expect(exchanges).toContainEqual({ name: subscriptions, type: 'topic', internal: true });
+    expect(route).toEqual({ source: EXCHANGE, destination: subscriptions, routingKey: '#' });
+    expect(bindings.filter((b) => b.exchange === EXCHANGE)).toEqual([]);
+  });
+
   it("binds each app's events queue to every routing key it subscribes to, and its moves exchange to its dead and retry queues", () => {
     const { exchanges, queues, bindings } = systemTopology(EXCHANGE, RETRY);
+    const subscriptions = subscriptionsExchangeOf(EXCHANGE);
     for (const app of BROKER_APPS) {
-      const bound = bindings.filter((b) => b.exchange === EXCHANGE && b.queue === queuesOf(app).events).map((b) => b.routingKey);
+      const bound = bindings.filter((b) => b.exchange === subscriptions && b.queue === queuesOf(app).events).map((b) => b.routingKey);
       expect([app, bound.sort()]).toEqual([app, SUBSCRIPTIONS[app].map((e) => e.routingKey).sort()]);
       const moved = bindings.filter((b) => b.exchange === movesExchangeOf(app));
       expect(moved.map((b) => b.queue).sort()).toEqual(
         [queuesOf(app).dead, `${app}.retries.1000ms`, `${app}.retries.2000ms`, `${app}.retries.500ms`].sort(),
       );
       for (const binding of moved) expect(binding.routingKey).toBe(binding.queue);
-      expect(exchanges).toContainEqual({ name: movesExchangeOf(app), type: 'direct' });
+      expect(exchanges).toContainEqual({ name: movesExchangeOf(app), type: 'direct', internal: false });
     }
     // Everything bound is declared.
     const names = new Set(queues.map((q) => q.name));

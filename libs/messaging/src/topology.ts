@@ -4,32 +4,48 @@ import {
   RetrySettings,
   deadQueueArguments,
   eventsQueueArguments,
+  EVERY_ROUTING_KEY,
   movesExchangeOf,
   queuesOf,
   retryQueueArguments,
   retryQueuesOf,
+  subscriptionsExchangeOf,
 } from './queues';
 
 export interface Topology {
-  exchanges: { name: string; type: 'topic' | 'direct' }[];
+  exchanges: { name: string; type: 'topic' | 'direct'; internal: boolean }[];
   queues: { name: string; arguments: Record<string, unknown> }[];
   bindings: { exchange: string; queue: string; routingKey: string }[];
+  /** The shared exchange's one binding, to the subscriptions exchange: db:setup adds it last. */
+  route: { source: string; destination: string; routingKey: string };
 }
 
 /**
  * Every exchange, queue and binding of the system. db:setup declares them, as the broker's
  * administrator: the apps' own users may declare nothing (see brokerPermissionsOf), so an event
- * published before its consumer ever ran still finds that consumer's queue.
+ * published before its consumer ever ran still finds that consumer's queue. Apps publish to the
+ * shared exchange; the events queues are bound to the subscriptions exchange behind it
+ * (subscriptionsExchangeOf).
  */
 export function systemTopology(exchange: string, retry: RetrySettings): Topology {
-  const topology: Topology = { exchanges: [{ name: exchange, type: 'topic' }], queues: [], bindings: [] };
+  const subscriptions = subscriptionsExchangeOf(exchange);
+  const topology: Topology = {
+    exchanges: [
+      { name: exchange, type: 'topic', internal: false },
+      { name: subscriptions, type: 'topic', internal: true },
+    ],
+    queues: [],
+    bindings: [],
+    route: { source: exchange, destination: subscriptions, routingKey: EVERY_ROUTING_KEY },
+  };
   for (const app of BROKER_APPS) {
     const { events, dead } = queuesOf(app);
     const moves = movesExchangeOf(app);
-    topology.exchanges.push({ name: moves, type: 'direct' });
+    topology.exchanges.push({ name: moves, type: 'direct', internal: false });
     // In the order a message goes through them: events, each retry, dead (`ops queues` lists them so).
     topology.queues.push({ name: events, arguments: eventsQueueArguments(app) });
-    for (const event of SUBSCRIPTIONS[app]) topology.bindings.push({ exchange, queue: events, routingKey: event.routingKey });
+    for (const event of SUBSCRIPTIONS[app])
+      topology.bindings.push({ exchange: subscriptions, queue: events, routingKey: event.routingKey });
     for (const { queue, delayMs } of retryQueuesOf(app, retry)) {
       topology.queues.push({ name: queue, arguments: retryQueueArguments(app, delayMs) });
       topology.bindings.push({ exchange: moves, queue, routingKey: queue });
