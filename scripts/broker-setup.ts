@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { BROKER_APPS, BrokerConfig, Topology, brokerPermissionsOf, brokerUrlVariableOf, systemTopology } from '@app/messaging';
+import {
+  BROKER_APPS,
+  BrokerConfig,
+  Topology,
+  brokerPermissionsOf,
+  brokerUrlVariableOf,
+  opsBrokerPermissions,
+  systemTopology,
+} from '@app/messaging';
 import { validateConfig } from '@app/platform';
 import { DbSetupConfig } from './db-setup.config';
 
@@ -31,8 +39,9 @@ export function managementApi(adminUrl: string) {
 
 /**
  * The broker's half of db:setup: the apps' vhost, the whole topology (systemTopology), each app's
- * own user with only its permissions (brokerPermissionsOf), and KEDA's user, when KEDA_AMQP_URL
- * names one, with none. Declaring again what exists is a no-op; a password in a URL is set again
+ * own user with only its permissions (brokerPermissionsOf), KEDA's user, when KEDA_AMQP_URL
+ * names one, with none, and the operators' user, when OPS_AMQP_URL names one, with
+ * opsBrokerPermissions. Declaring again what exists is a no-op; a password in a URL is set again
  * on every run. A queue that exists with another type (an older release's classic queue) is
  * declared again with its messages kept (moveAside, moveBack).
  */
@@ -41,10 +50,11 @@ export async function setUpBroker(env: Record<string, string | undefined>): Prom
   const api = managementApi(setup.RABBITMQ_ADMIN_URL);
   const accounts = BROKER_APPS.map((app) => ({ app, url: new URL(setup[brokerUrlVariableOf(app) as keyof DbSetupConfig]) }));
   const scaler = setup.KEDA_AMQP_URL ? new URL(setup.KEDA_AMQP_URL) : undefined;
-  const urls = [...accounts.map(({ url }) => url), ...(scaler ? [scaler] : [])];
+  const operators = setup.OPS_AMQP_URL ? new URL(setup.OPS_AMQP_URL) : undefined;
+  const urls = [...accounts.map(({ url }) => url), ...(scaler ? [scaler] : []), ...(operators ? [operators] : [])];
   const vhosts = new Set(urls.map((url) => decodeURIComponent(url.pathname.slice(1)) || '/'));
   if (vhosts.size !== 1)
-    throw new Error(`every app's broker URL (and KEDA_AMQP_URL) must name one vhost; they name ${[...vhosts].join(', ')}`);
+    throw new Error(`every app's broker URL (and KEDA_AMQP_URL, OPS_AMQP_URL) must name one vhost; they name ${[...vhosts].join(', ')}`);
   const vhost = encodeURIComponent([...vhosts][0]);
   const administrator = decodeURIComponent(new URL(setup.RABBITMQ_ADMIN_URL).username);
 
@@ -102,7 +112,18 @@ export async function setUpBroker(env: Record<string, string | undefined>): Prom
     await api('PUT', `users/${encodeURIComponent(user)}`, { password: decodeURIComponent(scaler.password), tags: '' });
     await api('PUT', `permissions/${vhost}/${encodeURIComponent(user)}`, { configure: '^$', write: '^$', read: '^$' });
   }
-  const users = `${accounts.length} app users${scaler ? " and KEDA's" : ''}`;
+  // The operators' user: no tag either, so no management API; its grants are opsBrokerPermissions'.
+  if (operators) {
+    const user = decodeURIComponent(operators.username);
+    const others = [administrator, ...accounts.map(({ url }) => decodeURIComponent(url.username))];
+    if (scaler) others.push(decodeURIComponent(scaler.username));
+    if (others.includes(user))
+      throw new Error(`OPS_AMQP_URL names ${user}, who is the administrator, an app or KEDA: give the operators a user of their own`);
+    await api('PUT', `users/${encodeURIComponent(user)}`, { password: decodeURIComponent(operators.password), tags: '' });
+    await api('PUT', `permissions/${vhost}/${encodeURIComponent(user)}`, opsBrokerPermissions());
+  }
+  const extra = [...(scaler ? ["KEDA's"] : []), ...(operators ? ["the operators'"] : [])];
+  const users = `${accounts.length} app users${extra.length > 0 ? ` and ${extra.join(' and ')}` : ''}`;
   const moved =
     changing.length > 0 ? ` (${changing.map((q) => q.name).join(', ')} made ${changing[0].arguments['x-queue-type']}, messages kept)` : '';
   return `vhost ${[...vhosts][0]}: ${topology.queues.length} queues${moved}, ${topology.bindings.length} bindings, ${users}`;

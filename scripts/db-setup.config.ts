@@ -42,4 +42,13 @@ export class DbSetupConfig {
   @ValidateIf((config: DbSetupConfig) => config.KEDA_AMQP_URL !== '')
   @Matches(AMQP_URL, { message: '$property must be empty or an amqp:// URL with the user and password db:setup gives KEDA' })
   KEDA_AMQP_URL: string = '';
+
+  /**
+   * The operators' broker account (the ops toolbox in Kubernetes), which reads the dead letters and
+   * re-drives them (opsBrokerPermissions). Empty, as everywhere but Kubernetes: no such user; there
+   * `npm run ops` connects with AMQP_URL, the administrator's.
+   */
+  @ValidateIf((config: DbSetupConfig) => config.OPS_AMQP_URL !== '')
+  @Matches(AMQP_URL, { message: '$property must be empty or an amqp:// URL with the user and password db:setup gives the operators' })
+  OPS_AMQP_URL: string = '';
 }

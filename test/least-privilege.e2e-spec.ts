@@ -1,6 +1,6 @@
 import { RentalCancelled, StorageAssigned, StorageReleased } from '@app/contracts';
 import { BROKER_APPS, BrokerApp, brokerUrlVariableOf, queuesOf } from '@app/messaging';
-import { connect } from 'amqplib';
+import { ConfirmChannel, connect } from 'amqplib';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { ADMIN_DATABASES, E2E_DATABASES, E2E_ENV, E2E_VHOST } from './e2e-env';
@@ -189,6 +189,66 @@ describe('least privilege', () => {
       expect(management.status).toBe(401);
       // An app's user is refused as KEDA's: it may do more than read depths.
       await expect(setUpBrokerFor({ KEDA_AMQP_URL: brokerUrlOf('view') })).rejects.toThrow(/user of its own/);
+    });
+
+    it("the operators' user, made by db:setup, takes dead letters and writes by the default exchange, and nothing more: no events queue, no shared exchange, no declaring, no management API", async () => {
+      const ops = `amqp://e2e-ops:e2e-ops-broker@127.0.0.1:5672/${E2E_VHOST}`;
+      await setUpBrokerFor({ OPS_AMQP_URL: ops });
+      const connection = await connect(ops);
+      /** Runs `act` on a channel of its own and resolves to the broker's refusal (which closes the channel), or undefined. */
+      const refusalOf = async (act: (channel: ConfirmChannel) => Promise<unknown>): Promise<string | undefined> => {
+        const channel = await connection.createConfirmChannel();
+        const refused = new Promise<string>((resolve) => channel.on('error', (error: Error) => resolve(error.message)));
+        const done = act(channel).then(
+          () => undefined,
+          () => refused,
+        );
+        return Promise.race([refused, done]);
+      };
+      try {
+        // What `ops dead-letters` does: take a dead letter (put back at once), and publish to a queue by its name.
+        expect(
+          await refusalOf(async (channel) => {
+            await channel.get(queuesOf('view').dead, { noAck: false });
+            channel.nackAll(true);
+            await channel.checkQueue(queuesOf('view').events);
+          }),
+        ).toBeUndefined();
+        const nowhere = 'e2e-ops-no-such-queue';
+        expect(
+          await refusalOf(
+            (channel) =>
+              new Promise<void>((resolve, reject) =>
+                channel.sendToQueue(nowhere, Buffer.from('{}'), {}, (error) => (error ? reject(error) : resolve())),
+              ),
+          ),
+        ).toBeUndefined();
+        expect(await refusalOf((channel) => channel.get(queuesOf('view').events))).toMatch(/ACCESS_REFUSED/);
+        expect(
+          await refusalOf(
+            (channel) =>
+              new Promise<void>((resolve, reject) =>
+                channel.publish(EXCHANGE, StorageAssigned.routingKey, Buffer.from('{}'), {}, (error) =>
+                  error ? reject(error) : resolve(),
+                ),
+              ),
+          ),
+        ).toMatch(/ACCESS_REFUSED/);
+        expect(await refusalOf((channel) => channel.assertQueue(nowhere, { durable: false }))).toMatch(/ACCESS_REFUSED/);
+      } finally {
+        await connection.close().catch(() => undefined);
+      }
+      const management = await fetch('http://127.0.0.1:15672/api/queues', {
+        headers: { authorization: `Basic ${Buffer.from('e2e-ops:e2e-ops-broker').toString('base64')}` },
+      });
+      expect(management.status).toBe(401);
+      // An app's user, or KEDA's, is refused as the operators': it may do other things; so is another vhost.
+      await expect(setUpBrokerFor({ OPS_AMQP_URL: brokerUrlOf('view') })).rejects.toThrow(/user of their own/);
+      const keda = `amqp://e2e-keda:e2e-keda-broker@127.0.0.1:5672/${E2E_VHOST}`;
+      await expect(setUpBrokerFor({ KEDA_AMQP_URL: keda, OPS_AMQP_URL: keda })).rejects.toThrow(/OPS_AMQP_URL names e2e-keda/);
+      await expect(setUpBrokerFor({ OPS_AMQP_URL: `amqp://e2e-ops:e2e-ops-broker@127.0.0.1:5672/elsewhere` })).rejects.toThrow(
+        /must name one vhost/,
+      );
     });
 
     it('a forged event never takes effect: one under a key its publisher may use, but of another type, is dead-lettered', async () => {

@@ -1,7 +1,7 @@
 import { ALL_EVENTS, PUBLICATIONS, SUBSCRIPTIONS } from '@app/contracts';
 import { BROKER_APPS } from './broker-accounts';
 import { movesExchangeOf, queuesOf, subscriptionsExchangeOf } from './queues';
-import { brokerPermissionsOf, systemTopology } from './topology';
+import { brokerPermissionsOf, opsBrokerPermissions, systemTopology } from './topology';
 
 const EXCHANGE = 'storage-rental';
 const RETRY = { firstDelayMs: 500, maxAttempts: 3 };
@@ -59,5 +59,22 @@ describe('brokerPermissionsOf', () => {
     expect(matches(write, movesExchangeOf(app))).toBe(true);
     expect(matches(read, queuesOf(app).events)).toBe(true);
     expect(matches(write, EXCHANGE)).toBe(PUBLICATIONS[app].length > 0);
+  });
+});
+
+describe('opsBrokerPermissions', () => {
+  it("may take letters from every app's dead-letter queue and nothing else: no events, retry or moves queue", () => {
+    const { configure, read } = opsBrokerPermissions();
+    expect(configure).toBe('^$');
+    const queues = systemTopology(EXCHANGE, RETRY).queues.map((q) => q.name);
+    expect(queues.filter((queue) => matches(read, queue)).sort()).toEqual(BROKER_APPS.map((app) => queuesOf(app).dead).sort());
+  });
+
+  it("may write only to the default exchange (a re-drive puts a letter back into its app's events queue by name), never the shared or a moves exchange", () => {
+    const { write } = opsBrokerPermissions();
+    expect(matches(write, 'amq.default')).toBe(true);
+    const exchanges = systemTopology(EXCHANGE, RETRY).exchanges.map((e) => e.name);
+    expect(exchanges.filter((exchange) => matches(write, exchange))).toEqual([]);
+    expect(matches(write, 'amq.defaultx')).toBe(false);
   });
 });

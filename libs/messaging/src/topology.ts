@@ -74,3 +74,18 @@ export function brokerPermissionsOf(app: BrokerApp, exchange: string) {
     topic: { exchange, write: exactly(publishes), read: '^$' },
   };
 }
+
+/**
+ * The operators' broker user (the ops toolbox in Kubernetes: `ops dead-letters`, `ops queues`) may
+ * read the dead-letter queues and write to the default exchange, by which a re-driven letter goes
+ * back into its app's events queue by name; it declares, deletes and consumes nothing else.
+ * `ops queues` asks each depth with a passive queue.declare, which needs no permission. RabbitMQ
+ * knows no narrower grant for the default exchange: writing to it reaches any queue by name.
+ */
+export function opsBrokerPermissions() {
+  return {
+    configure: '^$',
+    write: exactly(['amq.default']),
+    read: exactly(BROKER_APPS.map((app) => queuesOf(app).dead)),
+  };
+}
