@@ -2,10 +2,12 @@
 #
 # One image per app, from one Dockerfile:
 #   docker build --build-arg APP=rental -t storage-rental/rental .
-# APP is one of gateway, rental, manage, assign, view, or db-setup (creates the databases and runs
-# every app's migrations, then exits: the Kubernetes Job and the compose one-shot service).
+# APP is one of gateway, rental, manage, assign, view, db-setup (creates the databases and runs
+# every app's migrations, then exits: the Kubernetes Job and the compose one-shot service), or ops
+# (scripts/ops.ts: `node main.js queues | story <id> | dead-letters …`, the operators' toolbox in the
+# cluster: deploy/k8s/base/ops.yaml).
 # The image holds the app's compiled code, production node_modules and Node.js; it runs as the
-# unprivileged user `node` (uid 1000) and checks itself on GET /health/live.
+# unprivileged user `node` (uid 1000) and checks itself on GET /health/live (the five apps only).
 
 # Node 24 LTS, the same release as package.json's `node` devDependency (a manifest test keeps them
 # equal). Pin it by digest as well in production (node:24.21.0-alpine@sha256:…) for reproducible builds.
@@ -21,16 +23,19 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 # ---- the compiled app: one tsc build of the whole tree, then only what $APP needs in /out
 FROM deps AS build
 ARG APP
-RUN test -n "$APP" || { echo 'Set --build-arg APP=<gateway|rental|manage|assign|view|db-setup>' >&2; exit 1; }
+RUN test -n "$APP" || { echo 'Set --build-arg APP=<gateway|rental|manage|assign|view|db-setup|ops>' >&2; exit 1; }
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY libs ./libs
 COPY apps ./apps
 COPY scripts ./scripts
 # /out/main.js links to the entry point (scripts/build-output.ts says where the build puts it);
-# node resolves the link, so the entry's relative requires find dist/libs beside it.
+# node resolves the link, so the entry's relative requires find dist/libs beside it. db-setup and
+# ops read every app's config (and db-setup its migrations): they get all of dist/apps.
 RUN npx nest build && mkdir -p /out/dist/apps && cp -r dist/libs /out/dist/ && \
     if [ "$APP" = db-setup ]; then \
       cp -r dist/apps dist/scripts /out/dist/ && ln -s dist/scripts/db-setup.js /out/main.js; \
+    elif [ "$APP" = ops ]; then \
+      cp -r dist/apps dist/scripts /out/dist/ && ln -s dist/scripts/ops.js /out/main.js; \
     else \
       cp -r "dist/apps/$APP" /out/dist/apps/ && ln -s "dist/apps/$APP/src/main.js" /out/main.js; \
     fi && test -f "$(readlink -f /out/main.js)"
@@ -57,7 +62,8 @@ COPY --from=build /out ./
 # uid:gid of `node` in the official images; numeric, so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 # Liveness only: the process answers. Each app listens on <APP>_PORT (GATEWAY_PORT, RENTAL_PORT, …),
-# defaulting to its own port. db-setup serves nothing and exits, so it has no health check.
+# defaulting to its own port. db-setup and ops serve nothing and listen on no port: for them the
+# check passes at once (APP is not one of the five).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "const d={gateway:8088,rental:8081,manage:8082,assign:8083,view:8084};const a=process.env.APP;if(!(a in d))process.exit(0);const p=process.env[a.toUpperCase()+'_PORT']||d[a];fetch('http://127.0.0.1:'+p+'/health/live',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is PID 1 and gets SIGTERM itself (readiness 503, drain, close, exit 0).

@@ -5,6 +5,9 @@
  *   npm run ops -- story <rentalId | correlationId>    one rental's whole story, app by app
  *   npm run ops -- dead-letters list <app>             (see README, "Dead letters")
  *   npm run ops -- dead-letters redrive <app> [--id <messageId>]
+ *
+ * Compiled into the ops image (its main.js: `node main.js story <id>`), which runs them inside the
+ * cluster (docs/operations.md, "Ops commands inside the cluster").
  */
 import { BrokerConfig, checkQueueAlone, systemTopology } from '@app/messaging';
 import { InvalidConfigError, validateConfig } from '@app/platform';

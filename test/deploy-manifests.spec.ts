@@ -8,15 +8,16 @@
  */
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
-import { BROKER_APPS, brokerUrlVariableOf, queuesOf } from '@app/messaging';
+import { BROKER_APPS, BrokerConfig, brokerUrlVariableOf, queuesOf } from '@app/messaging';
 import { AuthConfig, DatabaseConfig, HealthModule, RentalTermsConfig, ServiceTokenConfig, validateConfig } from '@app/platform';
 import { MetricsController } from '../libs/platform/src/metrics/metrics.controller';
 import Ajv2019 from 'ajv/dist/2019';
 import { composeSchemaProblems } from './compose-schema';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import * as ts from 'typescript';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import * as appsV1 from 'kubernetes-models/apps/v1';
@@ -26,7 +27,7 @@ import * as networkingV1 from 'kubernetes-models/networking.k8s.io/v1';
 import * as policyV1 from 'kubernetes-models/policy/v1';
 import * as coreV1 from 'kubernetes-models/v1';
 import { parse, parseAllDocuments } from 'yaml';
-import { DB_SETUP_ENTRY, appEntry } from '../scripts/build-output';
+import { DB_SETUP_ENTRY, OPS_ENTRY, appEntry } from '../scripts/build-output';
 import { DbSetupConfig } from '../scripts/db-setup.config';
 import { pinRelease } from '../scripts/pin-release';
 import { AssignConfig } from '../apps/assign/src/assign.config';
@@ -41,7 +42,7 @@ const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const PACKAGE = JSON.parse(read('package.json')) as { devDependencies: Record<string, string> };
+const PACKAGE = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
 
 type Config = Record<string, unknown>;
 type ConfigClass = new () => object;
@@ -56,6 +57,8 @@ const APPS: Record<string, { config: ConfigClass; loadModule: () => Promise<obje
 const APP_NAMES = Object.keys(APPS);
 /** The image that creates the databases and runs the migrations (nest project "db-setup"). */
 const DB_SETUP = 'db-setup';
+/** The operators' image and toolbox (scripts/ops.ts; the CronJob ops, from which they start a Job). */
+const OPS = 'ops';
 const INFRA = ['postgres', 'mariadb', 'rabbitmq'];
 /** Scaled by KEDA on the depth of their events queue and on CPU (a ScaledObject each); the others by a CPU HPA. */
 const QUEUE_SCALED = ['manage', 'assign', 'view'];
@@ -83,6 +86,16 @@ function configClassesOf(app: string): ConfigClass[] {
       if (!CONFIG_CLASSES[name]) throw new Error(`apps/${app}/src/main.ts validates ${name}, which this test does not know`);
       return CONFIG_CLASSES[name];
     });
+}
+/** The config classes the ops commands validate, read from scripts/ops.ts and the dead-letters.ts it runs: `validateConfig(XConfig)`. */
+function opsConfigClasses(): ConfigClass[] {
+  const known: Record<string, ConfigClass> = { ...CONFIG_CLASSES, BrokerConfig };
+  const sources = ['scripts/ops.ts', 'scripts/dead-letters.ts'].map(read).join('\n');
+  const names = new Set([...sources.matchAll(/validateConfig\((\w+)\)/g)].map((match) => match[1]));
+  return [...names].map((name) => {
+    if (!known[name]) throw new Error(`scripts/ops.ts validates ${name}, which this test does not know`);
+    return known[name];
+  });
 }
 /** What the app does at start with an environment: throws, naming each bad variable. */
 const validateApp = (app: string, env: Record<string, string>) => validateConfig(...configClassesOf(app))(env);
@@ -179,8 +192,8 @@ function nestApplications(): string[] {
     .map(([name]) => name)
     .sort();
 }
-/** What the Dockerfile builds an image of (APP=…): each nest application, and db-setup. */
-const IMAGES = [...nestApplications(), DB_SETUP].sort();
+/** What the Dockerfile builds an image of (APP=…): each nest application, db-setup and ops. */
+const IMAGES = [...nestApplications(), DB_SETUP, OPS].sort();
 
 describe('the configuration every app validates at start', () => {
   it.each(APP_NAMES)(
@@ -467,7 +480,9 @@ function get(objects: K8sObject[], kind: string, name: string): K8sObject {
   if (!obj) throw new Error(`no ${kind} ${name} in the rendered set`);
   return obj;
 }
-const podSpec = (workload: K8sObject) => workload.spec.template.spec;
+/** A workload's pod template; a CronJob's is in its jobTemplate. */
+const podTemplate = (workload: K8sObject) => (workload.kind === 'CronJob' ? workload.spec.jobTemplate.spec : workload.spec).template;
+const podSpec = (workload: K8sObject) => podTemplate(workload).spec;
 const mainContainer = (workload: K8sObject) => podSpec(workload).containers[0];
 const decode = (base64: string) => Buffer.from(base64, 'base64').toString('utf8');
 
@@ -624,10 +639,11 @@ function expectAccount(
   workload: string,
 ): void {
   const given = [decodeURIComponent(url.username), decodeURIComponent(url.password)];
-  // <APP>_DATABASE_URL and <APP>_AMQP_URL name that app's account; an app's AMQP_URL its own.
+  // <APP>_DATABASE_URL and <APP>_AMQP_URL name that app's account (OPS_AMQP_URL the operators');
+  // an app's AMQP_URL, and the ops toolbox's, its own.
   const app =
     /^([A-Z]+)_(?:DATABASE|AMQP)_URL$/.exec(variable)?.[1].toLowerCase() ??
-    (variable === 'AMQP_URL' && (BROKER_APPS as readonly string[]).includes(workload) ? workload : undefined);
+    (variable === 'AMQP_URL' && [...BROKER_APPS, OPS].includes(workload) ? workload : undefined);
   if (app) {
     expect([where, given[0]]).toEqual([where, app]);
     expect([where, given[0]]).not.toEqual([where, administrator[0]]);
@@ -650,6 +666,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   });
   const deployment = (app: string) => get(objects, 'Deployment', app);
   const appEnv = (app: string) => containerEnv(objects, mainContainer(deployment(app)));
+  /** What a Job started from the ops CronJob runs with, and so every `kubectl exec … node main.js` in it. */
+  const opsEnv = () => containerEnv(objects, mainContainer(get(objects, 'CronJob', OPS)));
   const hpasOf = (app: string) => all(objects, 'HorizontalPodAutoscaler').filter((h) => h.spec.scaleTargetRef.name === app);
   const scaledObjectsOf = (app: string) => all(objects, 'ScaledObject').filter((s) => s.spec.scaleTargetRef.name === app);
   /** An app's replica bounds: its HPA's, or its ScaledObject's (KEDA's defaults 0 and 100), which KEDA's HPA gets. */
@@ -672,7 +690,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
         }),
     );
 
-  it('renders a complete set: per app a Deployment, Service, autoscaler (CPU HPA or KEDA ScaledObject) and PDB; the migration Job, ConfigMap, Secret, Ingress, TriggerAuthentication', () => {
+  it('renders a complete set: per app a Deployment, Service, autoscaler (CPU HPA or KEDA ScaledObject) and PDB; the migration Job, the ops CronJob, ConfigMap, Secret, Ingress, TriggerAuthentication', () => {
     expect(nestApplications()).toEqual([...APP_NAMES].sort());
     expect(
       all(objects, 'Deployment')
@@ -685,6 +703,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
         expect([kind, find(objects, kind, app)?.metadata.name]).toEqual([kind, app]);
     }
     expect(all(objects, 'Job').map((j) => imageRepository(mainContainer(j).image))).toEqual([DB_SETUP]);
+    expect(all(objects, 'CronJob').map((j) => [j.metadata.name, imageRepository(mainContainer(j).image)])).toEqual([[OPS, OPS]]);
     for (const kind of ['Ingress', 'Namespace', 'TriggerAuthentication']) expect([kind, all(objects, kind).length]).toEqual([kind, 1]);
     // The apps' ConfigMap and Secret (names with a content hash), and the same for the Job without one.
     const names = (kind: string) => all(objects, kind).map((o) => o.metadata.name.replace(/-[a-z0-9]{10}$/, '-<hash>'));
@@ -823,7 +842,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   });
 
   it('gives every container requests and limits for CPU and memory, requests within limits', () => {
-    const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind));
+    const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(o.kind));
     for (const w of workloads) {
       for (const c of [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers]) {
         for (const r of ['cpu', 'memory']) {
@@ -952,8 +971,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     }
   });
 
-  it('runs each app and the Job from its own image, as a non-root user without privilege escalation', () => {
-    for (const w of [...all(objects, 'Deployment'), ...all(objects, 'Job')]) {
+  it('runs each app, the Job and the ops toolbox from its own image, as a non-root user without privilege escalation', () => {
+    for (const w of [...all(objects, 'Deployment'), ...all(objects, 'Job'), ...all(objects, 'CronJob')]) {
       const c = mainContainer(w);
       const expected = w.kind === 'Job' ? DB_SETUP : w.metadata.name;
       expect([w.metadata.name, imageRepository(c.image)]).toEqual([w.metadata.name, expected]);
@@ -984,10 +1003,38 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     expect(podSpec(job).restartPolicy).toMatch(/^(OnFailure|Never)$/);
   });
 
+  it("ops: a template only (suspended), whose Jobs get what the ops commands read, the broker as the operators' user, the databases as the apps' users, and no administrator", () => {
+    const cronJob = get(objects, 'CronJob', OPS);
+    expect([cronJob.spec.suspend, podSpec(cronJob).restartPolicy, cronJob.spec.jobTemplate.spec.backoffLimit]).toEqual([true, 'Never', 0]);
+    // A toolbox that waits for `kubectl exec`, and is gone within the hour if nobody ends it.
+    expect(mainContainer(cronJob).command?.[0]).toBe('sleep');
+    expect(cronJob.spec.jobTemplate.spec.activeDeadlineSeconds).toBeGreaterThan(Number(mainContainer(cronJob).command[1]));
+    expect(cronJob.spec.jobTemplate.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    const env = opsEnv();
+    const given = values(env);
+    const classes = opsConfigClasses();
+    expect(classes.map((c) => c.name)).toEqual(expect.arrayContaining(['BrokerConfig', 'RentalConfig', 'AssignConfig']));
+    for (const configClass of classes) expect(() => validateConfig(configClass)(given)).not.toThrow();
+    // story reads each app's database as the app reaches it.
+    for (const app of APP_NAMES)
+      for (const name of variablesOf(app).filter((v) => v.endsWith('_DATABASE_URL')))
+        expect([name, given[name]]).toEqual([name, values(appEnv(app))[name]]);
+    // dead-letters and queues: the user the Job makes for the operators, on the apps' exchange, with
+    // their retry settings (queues names the retry queues after them).
+    const jobEnv = values(containerEnv(objects, mainContainer(all(objects, 'Job')[0])));
+    expect(given.AMQP_URL).toBe(jobEnv.OPS_AMQP_URL);
+    for (const name of Object.keys(new BrokerConfig()).filter((n) => n !== 'AMQP_URL'))
+      expect([name, given[name]]).toEqual([name, values(appEnv('rental'))[name]]);
+    // Nothing of the Job's (the administrators, the apps' broker users) and no key that signs tokens.
+    const unwanted = [...Object.keys(new DbSetupConfig()), 'JWT_SECRET', 'SERVICE_TOKEN_SECRET'].filter((name) => env.has(name));
+    expect(unwanted).toEqual([]);
+    expect([...env].filter(([, source]) => isCredentialUrl(source.value) && source.from !== 'Secret').map(([name]) => name)).toEqual([]);
+  });
+
   it('points every URL at a rendered Service and port, with the password the server is started with', () => {
     const urls = new Map<string, [string, string]>();
     const job = containerEnv(objects, mainContainer(all(objects, 'Job')[0]));
-    for (const [who, env] of [...APP_NAMES.map((app) => [app, appEnv(app)] as const), [DB_SETUP, job] as const])
+    for (const [who, env] of [...APP_NAMES.map((app) => [app, appEnv(app)] as const), [DB_SETUP, job] as const, [OPS, opsEnv()] as const])
       for (const [k, v] of Object.entries(values(env))) if (/^[a-z]+:\/\//.test(v)) urls.set(`${who} ${k}`, [k, v]);
     // KEDA's, by the Secret key its TriggerAuthentication reads.
     for (const [key, url] of kedaBrokerUrls()) urls.set(`keda ${key}`, [key, url]);
@@ -1007,15 +1054,15 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
 
   it('isolates every app with NetworkPolicies: the ingress controller reaches only the gateway, the gateway the apps, rental manage, Prometheus all', () => {
     const namespace = all(objects, 'Namespace')[0].metadata.name;
-    const podOf = (workload: K8sObject): Pod => ({ namespace, labels: workload.spec.template.metadata.labels });
+    const podOf = (workload: K8sObject): Pod => ({ namespace, labels: podTemplate(workload).metadata.labels });
     const callers: Record<string, Pod> = {
       'ingress controller': INGRESS_CONTROLLER,
       prometheus: PROMETHEUS,
       'keda operator': KEDA_OPERATOR,
       ...Object.fromEntries(
         // By the pod's name label: the Job's own name carries the release.
-        [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...all(objects, 'Job')].map((w) => [
-          w.spec.template.metadata.labels['app.kubernetes.io/name'],
+        [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...all(objects, 'Job'), ...all(objects, 'CronJob')].map((w) => [
+          podTemplate(w).metadata.labels['app.kubernetes.io/name'],
           podOf(w),
         ]),
       ),
@@ -1023,7 +1070,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       'a pod in another namespace': { namespace: 'default', labels: { 'app.kubernetes.io/name': 'gateway' } },
       "another pod in Prometheus's namespace": { namespace: PROMETHEUS.namespace, labels: { 'app.kubernetes.io/name': 'grafana' } },
     };
-    expect(Object.keys(callers)).toEqual(expect.arrayContaining([...APP_NAMES, DB_SETUP]));
+    expect(Object.keys(callers)).toEqual(expect.arrayContaining([...APP_NAMES, DB_SETUP, OPS]));
     for (const app of APP_NAMES) {
       const port = Number(values(appEnv(app))[portVariableOf(app)]);
       const admitted = Object.keys(callers).filter((name) => admits(objects, deployment(app), callers[name], port));
@@ -1060,11 +1107,11 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     }
   });
 
-  it("lets into each database and broker port only the workloads whose URLs name it, and KEDA's operator into the one its TriggerAuthentication names: only the Job into RabbitMQ management", () => {
+  it("lets into each database and broker port only the workloads whose URLs name it (the apps, the Job, the ops toolbox), and KEDA's operator into the one its TriggerAuthentication names: only the Job into RabbitMQ management", () => {
     const namespace = all(objects, 'Namespace')[0].metadata.name;
-    const workloads = [...all(objects, 'Deployment'), ...all(objects, 'Job')];
+    const workloads = [...all(objects, 'Deployment'), ...all(objects, 'Job'), ...all(objects, 'CronJob')];
     const callers: [string, Pod][] = [
-      ...workloads.map((w): [string, Pod] => [w.metadata.name, { namespace, labels: w.spec.template.metadata.labels }]),
+      ...workloads.map((w): [string, Pod] => [w.metadata.name, { namespace, labels: podTemplate(w).metadata.labels }]),
       ['another pod in the namespace', { namespace, labels: { 'app.kubernetes.io/name': 'debug' } }],
       ['keda operator', KEDA_OPERATOR],
       ["another pod in KEDA's namespace", { namespace: KEDA_OPERATOR.namespace, labels: { app: 'keda-operator-metrics-apiserver' } }],
@@ -1156,9 +1203,12 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   });
 
   it('pins every image to an explicit version; production as committed to package.json’s', () => {
-    const images = [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...all(objects, 'Job')].flatMap((w) =>
-      [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers].map((c: any) => c.image as string),
-    );
+    const images = [
+      ...all(objects, 'Deployment'),
+      ...all(objects, 'StatefulSet'),
+      ...all(objects, 'Job'),
+      ...all(objects, 'CronJob'),
+    ].flatMap((w) => [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers].map((c: any) => c.image as string));
     for (const image of images) expect([image, /:[\w][\w.-]*$/.test(image) && !image.endsWith(':latest')]).toEqual([image, true]);
     if (overlay !== 'production') return;
     const { version } = JSON.parse(read('package.json'));
@@ -1173,7 +1223,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       const path = join(copy, 'overlays/production/kustomization.yaml');
       writeFileSync(path, pinRelease(readFileSync(path, 'utf8'), '9.9.9'));
     });
-    const ours = [...all(pinned, 'Deployment'), ...all(pinned, 'Job')].map((w) => mainContainer(w).image);
+    const ours = [...all(pinned, 'Deployment'), ...all(pinned, 'Job'), ...all(pinned, 'CronJob')].map((w) => mainContainer(w).image);
+    expect(ours.map(imageRepository).sort()).toEqual([...APP_NAMES, DB_SETUP, OPS].sort());
     expect(ours.map((image: string) => image.split(':')[1])).toEqual(ours.map(() => '9.9.9'));
     expect(all(pinned, 'Job')[0].metadata.name).toBe('db-setup-9.9.9');
   });
@@ -1364,6 +1415,92 @@ describe('Dockerfile', () => {
     expect(stageRuns.some((r) => /npm ci .*--omit=dev/.test(r ?? ''))).toBe(true);
   });
 
+  it('maps APP to its entry point: /out/main.js links to the app, db-setup or ops, with what each needs beside it', () => {
+    const entries: Record<string, string> = {
+      ...Object.fromEntries(APP_NAMES.map((app) => [app, appEntry(app)])),
+      [DB_SETUP]: DB_SETUP_ENTRY,
+      [OPS]: OPS_ENTRY,
+    };
+    expect(Object.keys(entries).sort()).toEqual(IMAGES);
+    // The build stage's RUN, run by sh for each APP on what `nest build` leaves in /src, into an /out of our own.
+    const build = args('RUN', instructions).find((a) => a.includes('npx nest build'))!;
+    for (const [app, entry] of Object.entries(entries)) {
+      const dir = mkdtempSync(join(tmpdir(), 'image-'));
+      try {
+        const src = join(dir, 'src');
+        for (const file of [...Object.values(entries), 'dist/libs/platform/src/index.js']) {
+          mkdirSync(dirname(join(src, file)), { recursive: true });
+          writeFileSync(join(src, file), '');
+        }
+        const script = build.replace('npx nest build', 'true').replace(/(?<![\w.-])\/out\b/g, join(dir, 'out'));
+        execFileSync('sh', ['-c', script], { cwd: src, env: { PATH: process.env.PATH, APP: app }, stdio: 'pipe' });
+        expect([app, readlinkSync(join(dir, 'out/main.js'))]).toEqual([app, entry]);
+        expect([app, existsSync(join(dir, 'out/dist/libs/platform/src/index.js'))]).toEqual([app, true]);
+        // db-setup and ops read every app's config; an app's image holds only its own code.
+        const apps = APP_NAMES.filter((other) => existsSync(join(dir, 'out', appEntry(other))));
+        expect([app, apps]).toEqual([app, [DB_SETUP, OPS].includes(app) ? APP_NAMES : [app]]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it("compiles scripts/ops.ts in the image's one nest build (tsconfig.build.json) to OPS_ENTRY, as scripts/db-setup.ts to DB_SETUP_ENTRY", () => {
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(ROOT, 'tsconfig.build.json'),
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+        },
+      },
+    )!;
+    for (const [source, entry] of [
+      ['scripts/ops.ts', OPS_ENTRY],
+      ['scripts/db-setup.ts', DB_SETUP_ENTRY],
+    ]) {
+      expect([source, config.fileNames.includes(join(ROOT, source))]).toEqual([source, true]);
+      expect([source, ts.getOutputFileNames(config, join(ROOT, source), false)]).toEqual([
+        source,
+        expect.arrayContaining([join(ROOT, entry)]),
+      ]);
+    }
+  });
+
+  it('runs ops with production dependencies only: every package its compiled code requires is in package.json "dependencies"', () => {
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(ROOT, 'tsconfig.build.json'),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+    )!;
+    const packages = new Set<string>();
+    const seen = new Set<string>();
+    const files = [join(ROOT, 'scripts/ops.ts')];
+    while (files.length > 0) {
+      const file = files.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      // Each file as tsc emits it on its own: imports used only as types are gone, as in dist.
+      const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: config.options, fileName: file });
+      for (const [, specifier] of outputText.matchAll(/\brequire\("([^"]+)"\)/g)) {
+        if (specifier.startsWith('node:')) continue;
+        const resolved = ts.resolveModuleName(specifier, file, config.options, ts.sys).resolvedModule;
+        if (resolved && !resolved.isExternalLibraryImport) files.push(resolved.resolvedFileName);
+        else
+          packages.add(
+            specifier
+              .split('/')
+              .slice(0, specifier.startsWith('@') ? 2 : 1)
+              .join('/'),
+          );
+      }
+    }
+    expect(packages).toContain('amqplib');
+    const notProduction = [...packages].filter((name) => !(name in PACKAGE.dependencies));
+    expect(notProduction.map((name) => [name, name in PACKAGE.devDependencies ? 'devDependencies' : 'not in package.json'])).toEqual([]);
+  });
+
   it("checks /health/live on each app's own default port", () => {
     const healthcheck = lastStage.find((i) => i.getKeyword() === 'HEALTHCHECK')!.getTextContent();
     expect(healthcheck).toContain("'/health/live'");
@@ -1407,8 +1544,9 @@ describe('.github/workflows/ci.yml', () => {
 
   const imagesJob = () => Object.entries(jobs).find(([, j]) => j.steps?.some((s: any) => /docker\/build-push-action/.test(s.uses ?? '')))!;
 
-  it('builds and pushes one image per nest application and db-setup, from the Dockerfile with APP', () => {
+  it('builds and pushes one image per nest application, db-setup and ops, from the Dockerfile with APP', () => {
     const [, images] = imagesJob();
+    expect(images.strategy.matrix.app).toContain(OPS);
     expect([...images.strategy.matrix.app].sort()).toEqual(IMAGES);
     const build = images.steps.find((s: any) => /docker\/build-push-action/.test(s.uses));
     expect([build.with.file, build.with['build-args']]).toEqual(['Dockerfile', 'APP=${{ matrix.app }}']);
