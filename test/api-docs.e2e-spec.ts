@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SCHEMA_CLASHES_NOTE } from '../apps/gateway/src/api-docs/merge-api-docs';
 import { TestSystem, request } from './harness';
 
 /** The contract as committed: a change to the API shows in review as a diff of this file. */
@@ -35,6 +36,10 @@ describe('API documentation', () => {
   it('serves exactly the committed api/openapi.json (`npm run api:update` writes it after a change)', () => {
     if (process.env.UPDATE_API_DOCS === '1') writeFileSync(COMMITTED, `${JSON.stringify(document, null, 2)}\n`);
     expect(document).toEqual(JSON.parse(readFileSync(COMMITTED, 'utf8')));
+  });
+
+  it('holds no schema name that two apps define differently (the merge keeps the first and says so)', () => {
+    expect(document.info.description).not.toContain(SCHEMA_CLASHES_NOTE);
   });
 
   it('gives every operation a hand-chosen operationId, a summary, a tag and a 2xx answer with a schema', () => {

@@ -1,4 +1,4 @@
-import { ApiDocument, mergeApiDocs } from './merge-api-docs';
+import { ApiDocument, SCHEMA_CLASHES_NOTE, mergeApiDocs } from './merge-api-docs';
 import { routeOf } from '../proxy-routes';
 
 /** An app's document whose operations answer with every one of `schemas`. */
@@ -70,7 +70,7 @@ describe('mergeApiDocs', () => {
       { prefix: '/rental-views', methods: GET },
     ];
     const merged = mergeApiDocs([first, second], routes, []);
-    expect(merged.info.description).toContain('Schema names defined differently by two apps: Page.');
+    expect(merged.info.description).toContain(`${SCHEMA_CLASHES_NOTE} Page.`);
     expect(merged.components!.schemas!.Page).toEqual({ type: 'object', title: 'rental page' });
     expect(mergeApiDocs([first, first], routes, []).info.description).not.toContain('Schema names');
   });

@@ -13,6 +13,8 @@ export interface ApiDocument {
 
 /** How clients authenticate: the scheme every app declares (serveApiDocs), required on every public operation. */
 const BEARER = { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } };
+/** Begins the description's note of schema names two apps define differently. */
+export const SCHEMA_CLASHES_NOTE = 'Schema names defined differently by two apps:';
 const SCHEMA_REF = /"#\/components\/schemas\/([^"]+)"/g;
 
 /**
@@ -43,7 +45,7 @@ export function mergeApiDocs(
   }
   const notes = [
     ...(missing.length > 0 ? [`Not available right now: ${missing.join(', ')}.`] : []),
-    ...(clashes.size > 0 ? [`Schema names defined differently by two apps: ${[...clashes].sort().join(', ')}.`] : []),
+    ...(clashes.size > 0 ? [`${SCHEMA_CLASHES_NOTE} ${[...clashes].sort().join(', ')}.`] : []),
   ];
   return {
     openapi: '3.0.0',
