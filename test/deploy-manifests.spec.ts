@@ -13,8 +13,21 @@ import { AuthConfig, DatabaseConfig, HealthModule, RentalTermsConfig, ServiceTok
 import { MetricsController } from '../libs/platform/src/metrics/metrics.controller';
 import Ajv2019 from 'ajv/dist/2019';
 import { composeSchemaProblems } from './compose-schema';
+import {
+  admits,
+  connectionBudget,
+  dataServers,
+  isOperatorResource,
+  operatorAdministrator,
+  operatorSchemaProblems,
+  operatorSecretNames,
+  type Pod,
+  policyTypes,
+  render,
+  selects,
+} from './data-plane';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ts from 'typescript';
@@ -259,41 +272,6 @@ const OVERLAYS = readdirSync(join(K8S_DIR, 'overlays'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
   .map((d) => d.name);
 
-/**
- * Renders an overlay with the real kustomize (built into kubectl). Works on a copy of deploy/k8s in
- * which every `X.example` whose `X` is missing is copied to `X`: the production overlay's
- * secrets.env is never committed, and its example has every key.
- */
-function render(dir: string, edit: (copy: string) => void = () => undefined): K8sObject[] {
-  const copy = mkdtempSync(join(tmpdir(), 'k8s-'));
-  try {
-    cpSync(K8S_DIR, copy, { recursive: true });
-    for (const dir of readdirSync(copy, { recursive: true, withFileTypes: true })) {
-      if (!dir.isFile() || !dir.name.endsWith('.example')) continue;
-      const target = join(dir.parentPath, dir.name.slice(0, -'.example'.length));
-      if (!existsSync(target)) cpSync(join(dir.parentPath, dir.name), target);
-    }
-    edit(copy);
-    let output: string;
-    try {
-      output = execFileSync('kubectl', ['kustomize', join(copy, dir)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (error: any) {
-      if (error.code === 'ENOENT')
-        throw new Error('kubectl is not on PATH: these tests render the overlays with `kubectl kustomize` (kubectl >= 1.27)');
-      throw new Error(`kubectl kustomize deploy/k8s/${dir} failed: ${error.stderr ?? error.message}`);
-    }
-    const objects = parseAllDocuments(output).map((doc) => doc.toJS() as K8sObject);
-    // kustomize folds long base64 values over several lines; the API server's base64 decoding skips
-    // the line breaks (as does Buffer.from), the schema's `byte` format does not.
-    for (const secret of objects.filter((o) => o.kind === 'Secret')) {
-      for (const key of Object.keys(secret.data ?? {})) secret.data![key] = secret.data![key].replace(/\n/g, '');
-    }
-    return objects;
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
-  }
-}
-
 /** The Kubernetes API versions we deploy with, each with its kubernetes-models classes (JSON schemas). */
 const MODELS: Record<string, Record<string, any>> = {
   v1: coreV1,
@@ -431,6 +409,7 @@ const KEDA_VALIDATORS = (() => {
  */
 function schemaProblems(obj: K8sObject): string[] {
   const id = `${obj.kind}/${obj.metadata?.name}`;
+  if (isOperatorResource(obj)) return operatorSchemaProblems(obj);
   if (obj.apiVersion === KEDA_API_VERSION) {
     const validate = KEDA_VALIDATORS[obj.kind];
     if (!validate) return [`${id}: no schema for ${obj.apiVersion} ${obj.kind}`];
@@ -544,61 +523,6 @@ function preStopSeconds(container: any): number {
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
-// NetworkPolicy, evaluated the way the network plugin does for a connection to a pod.
-type LabelSelector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
-/** A pod that opens a connection: its namespace (whose name is its `kubernetes.io/metadata.name` label) and labels. */
-type Pod = { namespace: string; labels: Record<string, string> };
-
-/** A label selector as the API server applies it: every term must hold, and `{}` selects everything. */
-function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
-  const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-  const byExpression = (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
-    if (operator === 'In') return key in labels && values.includes(labels[key]);
-    if (operator === 'NotIn') return !(key in labels) || !values.includes(labels[key]);
-    if (operator === 'Exists') return key in labels;
-    if (operator === 'DoesNotExist') return !(key in labels);
-    throw new Error(`unknown selector operator ${operator}`);
-  });
-  return byLabel && byExpression;
-}
-const policyTypes = (policy: K8sObject): string[] => policy.spec.policyTypes ?? (policy.spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
-
-/**
- * Whether the NetworkPolicies let `source` open a TCP connection to `port` of the pods of `workload`.
- * A pod no policy selects for Ingress accepts everything; one that some policy selects accepts what
- * any of those policies' rules admits (they add up). A peer with only a podSelector means the
- * policy's own namespace; ipBlock peers are about addresses, and admit none of the pods modelled here.
- */
-function admits(objects: K8sObject[], workload: K8sObject, source: Pod, port: number): boolean {
-  const target: Pod = { namespace: workload.metadata.namespace!, labels: workload.spec.template.metadata.labels };
-  const containerPorts: { name?: string; containerPort: number }[] = podSpec(workload).containers.flatMap((c: any) => c.ports ?? []);
-  const policies = all(objects, 'NetworkPolicy').filter(
-    (p) => p.metadata.namespace === target.namespace && selects(p.spec.podSelector, target.labels) && policyTypes(p).includes('Ingress'),
-  );
-  if (policies.length === 0) return true;
-  const portAdmits = (ports: any[] | undefined) =>
-    !ports?.length ||
-    ports.some((p) => {
-      if ((p.protocol ?? 'TCP') !== 'TCP') return false;
-      if (p.port === undefined) return true;
-      if (typeof p.port === 'string') return containerPorts.some((c) => c.name === p.port && c.containerPort === port);
-      return p.endPort ? port >= p.port && port <= p.endPort : port === p.port;
-    });
-  const peerAdmits = (peer: any, namespace: string) => {
-    if (peer.ipBlock) return false;
-    const inNamespace = peer.namespaceSelector
-      ? selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': source.namespace })
-      : source.namespace === namespace;
-    return inNamespace && (!peer.podSelector || selects(peer.podSelector, source.labels));
-  };
-  return policies.some((policy) =>
-    (policy.spec.ingress ?? []).some(
-      (rule: any) =>
-        portAdmits(rule.ports) && (!rule.from?.length || rule.from.some((peer: any) => peerAdmits(peer, policy.metadata.namespace!))),
-    ),
-  );
-}
-
 /**
  * What calls the apps from outside their namespace, where the manifests expect it (deploy/k8s/README.md,
  * "NetworkPolicies"): the ingress controller (ingress-nginx, class nginx; its whole namespace is
@@ -708,18 +632,25 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     // The apps' ConfigMap and Secret (names with a content hash), and the same for the Job without one.
     const names = (kind: string) => all(objects, kind).map((o) => o.metadata.name.replace(/-[a-z0-9]{10}$/, '-<hash>'));
     expect(names('ConfigMap').sort()).toEqual(['storage-rental-config-<hash>', 'storage-rental-setup-config']);
-    expect(names('Secret').sort()).toEqual(['storage-rental-secrets-<hash>', 'storage-rental-setup-secrets']);
+    // Besides, the Secrets of their own that the operators' resources name (test/data-plane.spec.ts).
+    const expected = ['storage-rental-secrets-<hash>', 'storage-rental-setup-secrets'];
+    const forOperators = operatorSecretNames(objects).filter((name) => !expected.includes(name));
+    expect(names('Secret').sort()).toEqual([...expected, ...forOperators].sort());
     // Everything in the overlay's own namespace.
     const namespace = all(objects, 'Namespace')[0].metadata.name;
     expect(objects.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== namespace)).toEqual([]);
   });
 
-  it('runs PostgreSQL, MariaDB and RabbitMQ as StatefulSets with volume claims, or uses services outside the cluster', () => {
+  it('runs PostgreSQL, MariaDB and RabbitMQ as StatefulSets with volume claims, on operators, or uses services outside the cluster', () => {
     const external = APP_NAMES.flatMap((app) => Object.values(values(appEnv(app))).filter(isCredentialUrl)).every((url) =>
       new URL(url).hostname.includes('.'),
     );
     if (external) return expect(INFRA.filter((name) => find(objects, 'StatefulSet', name))).toEqual([]);
-    for (const name of INFRA) {
+    // Those an operator runs: test/data-plane.spec.ts.
+    const onOperators = dataServers(objects)
+      .filter((s) => s.source.kind !== 'StatefulSet')
+      .map((s) => s.engine as string);
+    for (const name of INFRA.filter((name) => !onOperators.includes(name))) {
       const set = get(objects, 'StatefulSet', name);
       const claims: string[] = (set.spec.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name);
       expect([name, claims.length]).toEqual([name, 1]);
@@ -1032,6 +963,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   });
 
   it('points every URL at a rendered Service and port, with the password the server is started with', () => {
+    const operatorServers = dataServers(objects).filter((s) => s.source.kind !== 'StatefulSet');
     const urls = new Map<string, [string, string]>();
     const job = containerEnv(objects, mainContainer(all(objects, 'Job')[0]));
     for (const [who, env] of [...APP_NAMES.map((app) => [app, appEnv(app)] as const), [DB_SETUP, job] as const, [OPS, opsEnv()] as const])
@@ -1042,8 +974,19 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     for (const [where, [variable, value]] of urls) {
       const url = new URL(value);
       if (url.hostname.includes('.')) continue; // outside the cluster (a managed service)
-      const service = find(objects, 'Service', url.hostname);
+      // A rendered Service, or one an operator makes for its resource (test/data-plane.ts).
+      const service = [...objects, ...operatorServers.flatMap((s) => s.services)].find(
+        (o) => o.kind === 'Service' && o.metadata.name === url.hostname,
+      );
       expect([where, service?.spec.ports.map((p: any) => p.port)]).toEqual([where, expect.arrayContaining([Number(url.port)])]);
+      const operated = operatorServers.find((s) => s.services.includes(service!));
+      if (operated) {
+        const administrator = operatorAdministrator(objects, operated);
+        // RabbitMQ's default user is the operator's Secret, outside the render: only the apps' accounts are checked.
+        if (administrator || /^[A-Z]+_AMQP_URL$|^AMQP_URL$/.test(variable))
+          expectAccount(where, variable, url, administrator ?? [undefined, undefined], where.split(' ')[0]);
+        continue;
+      }
       const server = all(objects, 'StatefulSet').find((s) => matches(s.spec.selector.matchLabels, service!.spec.selector));
       if (!server) continue; // one of our apps
       const credentials = SERVER_CREDENTIALS[imageRepository(mainContainer(server).image)];
@@ -1100,8 +1043,8 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
     // and every policy selects some pods (a mistyped label would leave an app or a server open).
     for (const policy of all(objects, 'NetworkPolicy')) {
       expect([policy.metadata.name, policyTypes(policy)]).toEqual([policy.metadata.name, ['Ingress']]);
-      const selected = [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet')].filter((d) =>
-        selects(policy.spec.podSelector, d.spec.template.metadata.labels),
+      const selected = [...all(objects, 'Deployment'), ...all(objects, 'StatefulSet'), ...dataServers(objects).map((s) => s.pods)].filter(
+        (d) => selects(policy.spec.podSelector, d.spec.template.metadata.labels),
       );
       expect([policy.metadata.name, selected.length > 0]).toEqual([policy.metadata.name, true]);
     }
@@ -1118,59 +1061,52 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       ['a keda-operator in another namespace', { namespace: 'default', labels: KEDA_OPERATOR.labels }],
     ];
     const kedaUrls = kedaBrokerUrls().map(([, url]) => new URL(url));
-    const servers = all(objects, 'StatefulSet');
-    expect(servers.map((s) => s.metadata.name).sort()).toEqual([...INFRA].sort());
+    // StatefulSets, or an operator's pods (test/data-plane.ts: the Services and ports it makes).
+    const servers = dataServers(objects);
+    expect(servers.map((s) => s.name).sort()).toEqual([...INFRA].sort());
     for (const server of servers) {
-      const service = get(objects, 'Service', server.metadata.name);
-      for (const { containerPort: port, name: portName } of mainContainer(server).ports) {
-        const servicePort = service.spec.ports.find((p: any) => containerPort(mainContainer(server), p.targetPort) === port).port;
+      for (const { containerPort: port, name: portName = String(port) } of mainContainer(server.pods).ports) {
+        // The Services' host names and ports that lead to this container port.
+        const entries = server.services.flatMap((service) =>
+          service.spec.ports
+            .filter((p: any) => containerPort(mainContainer(server.pods), p.targetPort) === port)
+            .map((p: any) => [service.metadata.name, p.port as number] as const),
+        );
+        const leadsHere = (url: URL) => entries.some(([host, servicePort]) => url.hostname === host && Number(url.port) === servicePort);
         // Who has a URL to this server and port, by the variables it reads. The Job only reads the
         // apps' broker URLs for their users and passwords; it connects to the management API.
         const expected = workloads
           .filter((w) =>
             Object.entries(values(containerEnv(objects, mainContainer(w)))).some(([name, v]) => {
               if (!/^[a-z]+:\/\//.test(v) || (w.kind === 'Job' && /^[A-Z]+_AMQP_URL$/.test(name))) return false;
-              const url = new URL(v);
-              return url.hostname === service.metadata.name && Number(url.port) === servicePort;
+              return leadsHere(new URL(v));
             }),
           )
           .map((w) => w.metadata.name);
-        if (kedaUrls.some((url) => url.hostname === service.metadata.name && Number(url.port) === servicePort))
-          expected.push('keda operator');
-        const admitted = callers.filter(([, pod]) => admits(objects, server, pod, port)).map(([name]) => name);
-        expect([server.metadata.name, portName, admitted.sort()]).toEqual([server.metadata.name, portName, expected.sort()]);
+        if (kedaUrls.some(leadsHere)) expected.push('keda operator');
+        const admitted = callers.filter(([, pod]) => admits(objects, server.pods, pod, port)).map(([name]) => name);
+        expect([server.name, portName, admitted.sort()]).toEqual([server.name, portName, expected.sort()]);
       }
     }
-    expect(
-      admits(objects, find(objects, 'StatefulSet', 'rabbitmq')!, { namespace, labels: { 'app.kubernetes.io/name': 'rental' } }, 15672),
-    ).toBe(false);
+    const rabbitmq = servers.find((s) => s.engine === 'rabbitmq')!;
+    expect(admits(objects, rabbitmq.pods, { namespace, labels: { 'app.kubernetes.io/name': 'rental' } }, 15672)).toBe(false);
   });
 
   it("keeps every database server's connections within its max_connections: Σ (maxReplicas of the HPA or ScaledObject × pool) + a reserve", () => {
     // db-setup's connections and an operator's psql (PostgreSQL also keeps 3 for superusers).
     const RESERVE = 20;
-    const maxConnections = (server: string) => {
-      const args = (mainContainer(get(objects, 'StatefulSet', server)).args ?? []).join(' ');
-      const found = /max[_-]connections=(\d+)/.exec(args);
-      if (!found) throw new Error(`infra/${server}.yaml sets no max_connections: the budget has nothing to hold to`);
-      return Number(found[1]);
-    };
-    const worstCase = new Map<string, number>();
-    for (const app of APP_NAMES) {
+    const demands = APP_NAMES.flatMap((app) => {
       const env = values(appEnv(app));
       const url = env[`${app.toUpperCase()}_DATABASE_URL`];
-      if (!url) continue; // the gateway has no database
-      const server = new URL(url).hostname;
+      if (!url) return []; // the gateway has no database
       const pool = Number(env.DATABASE_POOL_SIZE ?? new DatabaseConfig().DATABASE_POOL_SIZE);
-      const replicas = replicaBounds(app).max;
-      worstCase.set(server, (worstCase.get(server) ?? 0) + replicas * pool);
-    }
-    expect([...worstCase.keys()].sort()).toEqual(['mariadb', 'postgres']);
-    for (const [server, connections] of worstCase) {
-      // A failure shows the server, its worst case and its limit.
-      const budget = { server, worstCase: connections + RESERVE, maxConnections: maxConnections(server) };
-      expect({ ...budget, fits: budget.worstCase <= budget.maxConnections }).toEqual({ ...budget, fits: true });
-    }
+      return [{ app, host: new URL(url).hostname, maxReplicas: replicaBounds(app).max, pool }];
+    });
+    // Per server, a StatefulSet's `max_connections` argument or an operator's resource's setting (test/data-plane.ts).
+    const budgets = connectionBudget(dataServers(objects), demands, RESERVE);
+    expect(budgets.map((b) => b.server).sort()).toEqual(['mariadb', 'postgres']);
+    // A failure shows the server, its worst case and its limit (undefined: the server sets none, so the budget has nothing to hold to).
+    for (const budget of budgets) expect(budget).toEqual({ ...budget, fits: true });
   });
 
   it('can be applied twice with other config and secrets: the migration Job, whose pod template is immutable, stays the same', () => {
