@@ -28,6 +28,8 @@ const documentOf = (app: App): ApiDocument => ({
 class Apps {
   asked: Record<App, number> = { rental: 0, manage: 0, assign: 0, view: 0 };
   failing = new Set<App>();
+  /** Apps that answer 200 with a page that is not a document (a proxy's error page, say). */
+  answeringHtml = new Set<App>();
   private server!: Server;
   base = '';
 
@@ -36,6 +38,7 @@ class Apps {
       const app = req.url?.split('/')[1] as App;
       this.asked[app] += 1;
       if (this.failing.has(app) || req.url !== `/${app}/docs-json`) return void res.writeHead(503).end();
+      if (this.answeringHtml.has(app)) return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>');
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(documentOf(app)));
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -67,6 +70,7 @@ describe('ApiDocsService', () => {
   beforeEach(() => {
     apps.asked = { rental: 0, manage: 0, assign: 0, view: 0 };
     apps.failing.clear();
+    apps.answeringHtml.clear();
   });
 
   function docsService(cacheMs: number, urls: Partial<Record<'RENTAL_URL' | 'MANAGE_URL' | 'ASSIGN_URL' | 'VIEW_URL', string>> = {}) {
@@ -98,6 +102,13 @@ describe('ApiDocsService', () => {
   it('names an app nothing listens for, and still answers', async () => {
     const document = await docsService(0, { MANAGE_URL: await unreachable() }).document();
     expect(document.info.description).toContain('Not available right now: manage.');
+    expect(document.paths['/rentals']).toBeDefined();
+  });
+
+  it('names an app whose answer is not a document, and still answers', async () => {
+    apps.answeringHtml.add('view');
+    const document = await docsService(0).document();
+    expect(document.info.description).toContain('Not available right now: view.');
     expect(document.paths['/rentals']).toBeDefined();
   });
 

@@ -35,8 +35,9 @@ export class ApiDocsService {
     const apps = [...new Map(this.routes.map((route) => [route.app, route.upstream])).entries()];
     const documents = await Promise.all(
       apps.map(async ([, upstream]) => {
+        // The body too: an answer that is not JSON, or breaks off, leaves that app out like one that is down.
         const response = await fetch(`${upstream}/docs-json`, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) }).catch(() => undefined);
-        return response?.ok ? ((await response.json()) as ApiDocument) : undefined;
+        return response?.ok ? ((await response.json().catch(() => undefined)) as ApiDocument | undefined) : undefined;
       }),
     );
     const missing = apps.filter((_, i) => !documents[i]).map(([app]) => app);
