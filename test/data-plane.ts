@@ -318,13 +318,14 @@ export function connectionBudget(
  * the fields the manifests use, with the names and types of the CRDs' reference documentation: a
  * misspelt or unknown field fails, as schemaProblems makes it fail for the Kubernetes kinds.
  */
-const closed = (properties: Record<string, object>, required: string[] = []) => ({
+/** A JSON schema of an object with exactly these properties. */
+export const closed = (properties: Record<string, object>, required: string[] = []) => ({
   type: 'object',
   properties,
   required,
   additionalProperties: false,
 });
-const text = { type: 'string', minLength: 1 };
+export const text = { type: 'string', minLength: 1 };
 const quantity = { anyOf: [{ type: 'string', pattern: '^\\d+(\\.\\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$' }, { type: 'number' }] };
 const resources = closed({ requests: closed({ cpu: quantity, memory: quantity }), limits: closed({ cpu: quantity, memory: quantity }) });
 const metadata = closed(

@@ -15,6 +15,7 @@ import Ajv2019 from 'ajv/dist/2019';
 import { composeSchemaProblems } from './compose-schema';
 import {
   admits,
+  closed,
   connectionBudget,
   dataServers,
   isOperatorResource,
@@ -25,6 +26,7 @@ import {
   policyTypes,
   render,
   selects,
+  text,
 } from './data-plane';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -291,13 +293,6 @@ const MODELS: Record<string, Record<string, any>> = {
  */
 const KEDA_API_VERSION = 'keda.sh/v1alpha1';
 const KEDA_SCHEMAS: Record<string, object> = (() => {
-  const closed = (properties: Record<string, object>, required: string[] = []) => ({
-    type: 'object',
-    properties,
-    required,
-    additionalProperties: false,
-  });
-  const text = { type: 'string', minLength: 1 };
   const count = { type: 'integer', minimum: 0 };
   // KEDA reads every trigger's metadata as strings.
   const number = { type: 'string', pattern: '^\\d+(\\.\\d+)?$' };
