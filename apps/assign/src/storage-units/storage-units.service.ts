@@ -7,6 +7,7 @@ import { Repository } from 'typeorm';
 import { AssignConfig } from '../assign.config';
 import { AddStorageUnitDto, ListStorageUnitsQuery } from './add-storage-unit.dto';
 import { StorageUnit } from './storage-unit.entity';
+import { seededUnitCode } from './seeded-unit-code';
 
 export class DuplicateUnitCodeError extends ConflictError {}
 
@@ -42,7 +43,7 @@ export class StorageUnitsService implements OnApplicationBootstrap {
     const seed = locations.flatMap((location) =>
       STORAGE_SIZES.flatMap((size) =>
         Array.from({ length: perSize }, (_, i) => ({
-          code: `${location.slice(0, 3).toUpperCase()}-${size}-${String(i + 1).padStart(2, '0')}`,
+          code: seededUnitCode(location, size, i + 1),
           location,
           size,
         })),
