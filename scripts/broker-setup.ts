@@ -67,12 +67,7 @@ export async function setUpBroker(env: Record<string, string | undefined>): Prom
   const changing = await queuesChangingType(api, vhost, topology);
   const declare = async (queue: TopologyQueue) =>
     api('PUT', `queues/${vhost}/${encodeURIComponent(queue.name)}`, { durable: true, arguments: queue.arguments });
-  const bind = async (queue: TopologyQueue) => {
-    for (const { exchange: source, routingKey } of topology.bindings.filter((binding) => binding.queue === queue.name))
-      await api('POST', `bindings/${vhost}/e/${encodeURIComponent(source)}/q/${encodeURIComponent(queue.name)}`, {
-        routing_key: routingKey,
-      });
-  };
+  const bind = (queue: TopologyQueue) => bindLike(api, vhost, topology, queue);
   // Every queue bound before the shared exchange routes to them (topology.route): an app publishing
   // meanwhile, after its exchange was deleted say, reaches all of an event's subscribers or none.
   for (const queue of topology.queues) {
@@ -131,6 +126,12 @@ export async function setUpBroker(env: Record<string, string | undefined>): Prom
 
 type ManagementApi = ReturnType<typeof managementApi>;
 type TopologyQueue = Topology['queues'][number];
+
+/** Binds `target` (the queue itself, or its aside queue) as the topology binds the queue. */
+async function bindLike(api: ManagementApi, vhost: string, topology: Topology, queue: TopologyQueue, target = queue.name): Promise<void> {
+  for (const { exchange, routingKey } of topology.bindings.filter((binding) => binding.queue === queue.name))
+    await api('POST', `bindings/${vhost}/e/${encodeURIComponent(exchange)}/q/${encodeURIComponent(target)}`, { routing_key: routingKey });
+}
 
 /**
  * An older release bound the events queues to the shared exchange itself. Once they are reached
@@ -194,9 +195,7 @@ async function queuesChangingType(api: ManagementApi, vhost: string, topology: T
 async function moveAside(api: ManagementApi, vhost: string, topology: Topology, queue: TopologyQueue): Promise<void> {
   const aside = asideQueueOf(queue.name);
   await api('PUT', `queues/${vhost}/${encodeURIComponent(aside)}`, { durable: true, arguments: queue.arguments });
-  const bindings = topology.bindings.filter((binding) => binding.queue === queue.name);
-  for (const { exchange, routingKey } of bindings)
-    await api('POST', `bindings/${vhost}/e/${encodeURIComponent(exchange)}/q/${encodeURIComponent(aside)}`, { routing_key: routingKey });
+  await bindLike(api, vhost, topology, queue, aside);
   await unbindAll(api, vhost, queue.name);
   // The queue gets nothing new now; delete it only when empty and unread, and shovel again what came late.
   for (;;) {
