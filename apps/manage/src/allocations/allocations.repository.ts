@@ -1,4 +1,5 @@
 import { OutboxRow, outboxInsert } from '@app/messaging';
+import { preparedQuery } from '@app/platform';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -24,7 +25,8 @@ export class AllocationsRepository {
     event: OutboxRow,
   ): Promise<{ createdAt: Date; updatedAt: Date } | null> {
     const outbox = outboxInsert(event, 8, 'created');
-    const [row] = await this.dataSource.query<{ createdAt: Date; updatedAt: Date }[]>(
+    const [row] = await preparedQuery<{ createdAt: Date; updatedAt: Date }>(
+      this.dataSource.manager,
       `WITH created AS (
          INSERT INTO allocation (rental_id, customer_id, location, size, start_date, end_date, status)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -48,7 +50,8 @@ export class AllocationsRepository {
     moves: Partial<Record<AllocationStatus, AllocationStatus>>,
     fields: { unitCode?: string; reason?: string },
   ): Promise<boolean> {
-    const rows: unknown[] = await this.txHost.tx.query(
+    const rows = await preparedQuery(
+      this.txHost.tx,
       `WITH current AS (SELECT rental_id, status FROM allocation WHERE rental_id = $1 FOR UPDATE),
        recorded AS (
          UPDATE allocation SET status = COALESCE($2::jsonb ->> current.status, current.status),

@@ -1,4 +1,5 @@
 import { OutboxRow, outboxInsert } from '@app/messaging';
+import { preparedQuery } from '@app/platform';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -20,7 +21,8 @@ export class RentalsRepository {
    */
   async acceptPending(id: string, status: RentalStatus, event: OutboxRow): Promise<boolean> {
     const outbox = outboxInsert(event, 3, 'accepted');
-    const [row] = await this.dataSource.query<{ accepted: number }[]>(
+    const [row] = await preparedQuery<{ accepted: number }>(
+      this.dataSource.manager,
       `WITH accepted AS (
          UPDATE rental SET status = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING id
        ), event AS (${outbox.sql})
@@ -42,7 +44,8 @@ export class RentalsRepository {
     moves: Partial<Record<RentalStatus, RentalStatus>>,
     fields: { unitCode?: string; reason?: string },
   ): Promise<{ previousStatus: RentalStatus; moved: boolean } | null> {
-    const [row] = await this.txHost.tx.query<{ previousStatus: RentalStatus; moved: boolean }[]>(
+    const [row] = await preparedQuery<{ previousStatus: RentalStatus; moved: boolean }>(
+      this.txHost.tx,
       `WITH current AS (SELECT id, status FROM rental WHERE id = $1 FOR UPDATE),
        recorded AS (
          UPDATE rental SET status = COALESCE($2::jsonb ->> current.status, current.status), unit_code = COALESCE($3, rental.unit_code),

@@ -1,6 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { preparedQuery } from '@app/platform';
 import { STATUS_STRENGTH, ViewStatus } from './rental-view';
 import { RentalViewEvent } from './rental-view-event.entity';
 import { RentalView } from './rental-view.entity';
@@ -53,7 +54,8 @@ export class RentalViewsRepository {
   ): Promise<RentalView> {
     const fields = Object.entries(changes).filter(([property]) => SETTABLE[property as keyof RentalView]);
     const columns = fields.map(([property]) => SETTABLE[property as keyof RentalView]!);
-    const [view] = await this.txHost.tx.query<RentalView[]>(
+    const [view] = await preparedQuery<RentalView>(
+      this.txHost.tx,
       `WITH line AS (
          INSERT INTO rental_view_event (message_id, rental_id, type, occurred_at, correlation_id, causation_id) VALUES ($2, $1, $3, $4, $5, $6)
        )

@@ -1,0 +1,56 @@
+import { isUniqueViolation, preparedQuery } from '@app/platform';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { E2E_DATABASES } from './e2e-env';
+
+/**
+ * The hot paths' statements run as named prepared statements on PostgreSQL (preparedQuery), on
+ * rental's e2e database as rental's own user: prepared once per connection, errors as TypeORM
+ * reports them, and the connection back in the pool after a statement outside a transaction.
+ */
+describe('prepared hot-path statements', () => {
+  // One connection: a statement that kept it would leave the next one waiting for ever.
+  const dataSource = new DataSource({ type: 'postgres', url: E2E_DATABASES.rental, extra: { max: 1 } });
+  const twice = 'SELECT $1::int * 2 AS doubled';
+
+  beforeAll(() => dataSource.initialize());
+  afterAll(() => dataSource.destroy());
+
+  it('a statement run again on one connection is parsed once: its connection lists it as prepared, by name', async () => {
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const answers = [];
+      for (const n of [1, 2, 3]) answers.push(await preparedQuery<{ doubled: number }>(runner.manager, twice, [n]));
+      expect(answers.map(([row]) => row.doubled)).toEqual([2, 4, 6]);
+      const prepared: { name: string }[] = await runner.query('SELECT name FROM pg_prepared_statements WHERE statement = $1', [twice]);
+      expect(prepared).toHaveLength(1);
+      expect(prepared[0].name).toMatch(/^s_[0-9a-f]{24}$/);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  });
+
+  it('outside a transaction each statement gives its connection back: a pool of one serves one after another', async () => {
+    for (const n of [1, 2, 3]) {
+      const [row] = await preparedQuery<{ doubled: number }>(dataSource.manager, twice, [n]);
+      expect(row.doubled).toBe(n * 2);
+    }
+  });
+
+  it('a key that refuses a row fails the statement as a QueryFailedError that isUniqueViolation recognises', async () => {
+    const runner = dataSource.createQueryRunner();
+    const insert = 'INSERT INTO inbox_message (message_id, type) VALUES ($1, $2) RETURNING message_id';
+    const id = randomUUID();
+    try {
+      await runner.startTransaction();
+      await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']);
+      const error: unknown = await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']).catch((e: unknown) => e);
+      expect(isUniqueViolation(error)).toBe(true);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  });
+});
