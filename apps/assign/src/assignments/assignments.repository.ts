@@ -3,8 +3,9 @@ import { WouldWaitForLock } from '@app/messaging';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { ObjectLiteral, QueryFailedError } from 'typeorm';
 import { StorageUnit } from '../storage-units/storage-unit.entity';
+import { AssignmentStatus } from './assignment';
 import { Assignment } from './assignment.entity';
 
 /**
@@ -31,72 +32,98 @@ export interface ProbePosition {
   id: number;
 }
 
-/** assign's reads and locks, in the consumer's transaction. `wait: false` never waits for a lock. */
+/** A unit as the search reads it: what an assignment needs of it. */
+export type FreeUnit = Pick<StorageUnit, 'id' | 'code'>;
+
+/** The rental's assignment, as assign's decisions need it. */
+export type AssignmentOfRental = Pick<Assignment, 'rentalId' | 'status' | 'unitCode'>;
+
+/** The row an assignment or a rejection writes; `unitId` and `unitCode` only with a unit. */
+export type NewAssignment = Pick<Assignment, 'rentalId' | 'status'> &
+  Partial<Pick<Assignment, 'unitId' | 'unitCode' | 'location' | 'size' | 'startDate' | 'endDate' | 'reason'>>;
+
+const LOCK_ASSIGNMENT = `SELECT rental_id AS rentalId, status, unit_code AS unitCode FROM assignment WHERE rental_id = :rentalId FOR UPDATE`;
+
+/** Units with no ACTIVE assignment overlapping the period, a condition to add after WHERE. */
+const FREE_UNITS = `SELECT candidate.id, candidate.code, candidate.probe_key AS probeKey
+  FROM storage_unit candidate LEFT JOIN assignment booked ON ${OVERLAPPING_ASSIGNMENT}
+  WHERE booked.rental_id IS NULL AND`;
+
+const FIRST_FREE_UNIT_AFTER = `${FREE_UNITS} candidate.location = :location AND candidate.size = :size AND candidate.id > :afterId
+  ORDER BY candidate.id LIMIT 1`;
+
+const FREE_UNITS_IN_PROBE_ORDER = `${FREE_UNITS} candidate.location = :location AND candidate.size = :size
+  AND (candidate.probe_key > :afterKey OR (candidate.probe_key = :afterKey AND candidate.id > :afterId)) AND candidate.probe_key < :below
+  ORDER BY candidate.probe_key, candidate.id LIMIT :limit`;
+
+const FREE_UNIT = `${FREE_UNITS} candidate.id = :id`;
+
+const LOCK_UNIT = `SELECT id FROM storage_unit WHERE id = :id FOR UPDATE`;
+
+const INSERT_ASSIGNMENT = `INSERT INTO assignment (rental_id, status, unit_id, unit_code, location, size, start_date, end_date, reason)
+  VALUES (:rentalId, :status, :unitId, :unitCode, :location, :size, :startDate, :endDate, :reason)`;
+
+const SET_STATUS = `UPDATE assignment SET status = :status WHERE rental_id = :rentalId`;
+
+/**
+ * assign's reads, locks and writes, in the consumer's transaction: each one statement of its own
+ * SQL, since TypeORM's query builder cost about a quarter of assign's CPU on this path (its profile
+ * in docs/benchmarks.md). `wait: false` never waits for a lock.
+ */
 @Injectable()
 export class AssignmentsRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   /** The rental's assignment, locked; without waiting, WouldWaitForLock when another transaction holds it. */
-  async lockAssignment(rentalId: string, wait: boolean): Promise<Assignment | null> {
-    const query = this.txHost.tx
-      .getRepository(Assignment)
-      .createQueryBuilder('assignment')
-      .where('assignment.rental_id = :rentalId', { rentalId });
-    if (wait) return query.setLock('pessimistic_write').getOne();
+  async lockAssignment(rentalId: string, wait: boolean): Promise<AssignmentOfRental | null> {
     try {
-      return await query.setLock('pessimistic_write').setOnLocked('nowait').getOne();
+      const [row] = await this.query<AssignmentOfRental>(wait ? LOCK_ASSIGNMENT : `${LOCK_ASSIGNMENT} NOWAIT`, { rentalId });
+      return row ?? null;
     } catch (error) {
-      if (isLockNotGranted(error)) throw new WouldWaitForLock(`assignment of rental ${rentalId}`);
+      if (!wait && isLockNotGranted(error)) throw new WouldWaitForLock(`assignment of rental ${rentalId}`);
       throw error;
     }
   }
 
   /** The free unit with the lowest id above `afterId`, read without locks: it may be taken by the time it is locked. */
-  firstFreeUnitAfter(wanted: Wanted, afterId: number): Promise<StorageUnit | null> {
-    return this.freeUnits(wanted)
-      .andWhere('candidate.location = :location AND candidate.size = :size AND candidate.id > :afterId', { ...wanted, afterId })
-      .orderBy('candidate.id', 'ASC')
-      .limit(1)
-      .getOne();
+  async firstFreeUnitAfter(wanted: Wanted, afterId: number): Promise<FreeUnit | null> {
+    const [unit] = await this.query<FreeUnit>(FIRST_FREE_UNIT_AFTER, { ...wanted, afterId });
+    return unit ?? null;
   }
 
   /**
    * Up to `limit` free units after `after` in probe order and with a probe key below `below`, read
    * without locks. Served by the (location, size, probe_key) index, whose entries end with the id.
    */
-  async freeUnitsInProbeOrder(wanted: Wanted, after: ProbePosition, below: number, limit: number): Promise<StorageUnit[]> {
-    return this.freeUnits(wanted)
-      .addSelect('candidate.probeKey')
-      .andWhere('candidate.location = :location AND candidate.size = :size', wanted)
-      .andWhere('(candidate.probe_key > :afterKey OR (candidate.probe_key = :afterKey AND candidate.id > :afterId))', {
-        afterKey: after.probeKey,
-        afterId: after.id,
-      })
-      .andWhere('candidate.probe_key < :below', { below })
-      .orderBy('candidate.probe_key', 'ASC')
-      .addOrderBy('candidate.id', 'ASC')
-      .limit(limit)
-      .getMany();
+  freeUnitsInProbeOrder(wanted: Wanted, after: ProbePosition, below: number, limit: number): Promise<(FreeUnit & ProbePosition)[]> {
+    return this.query(FREE_UNITS_IN_PROBE_ORDER, { ...wanted, afterKey: after.probeKey, afterId: after.id, below, limit });
   }
 
   /** Locks the unit's row; without waiting, false when another transaction holds it (SKIP LOCKED). */
   async lockUnit(id: number, wait: boolean): Promise<boolean> {
-    const query = this.units().setLock('pessimistic_write').where('candidate.id = :id', { id });
-    return (await (wait ? query : query.setOnLocked('skip_locked')).getOne()) !== null;
+    return (await this.query(wait ? LOCK_UNIT : `${LOCK_UNIT} SKIP LOCKED`, { id })).length > 0;
   }
 
   /** The unit if no ACTIVE assignment overlaps the period: asked again under the unit's lock. */
-  freeUnit(id: number, wanted: Wanted): Promise<StorageUnit | null> {
-    return this.freeUnits(wanted).andWhere('candidate.id = :id', { id }).getOne();
+  async freeUnit(id: number, wanted: Wanted): Promise<FreeUnit | null> {
+    const [unit] = await this.query<FreeUnit>(FREE_UNIT, { ...wanted, id });
+    return unit ?? null;
   }
 
-  /** Units with no ACTIVE assignment overlapping the period. */
-  private freeUnits(wanted: Wanted) {
-    return this.units().leftJoin(Assignment, 'booked', OVERLAPPING_ASSIGNMENT, wanted).where('booked.rental_id IS NULL');
+  async insert(assignment: NewAssignment): Promise<void> {
+    const { unitId = null, unitCode = null, location = null, size = null, startDate = null, endDate = null, reason = null } = assignment;
+    await this.query(INSERT_ASSIGNMENT, { ...assignment, unitId, unitCode, location, size, startDate, endDate, reason });
   }
 
-  private units() {
-    return this.txHost.tx.getRepository(StorageUnit).createQueryBuilder('candidate');
+  async setStatus(rentalId: string, status: AssignmentStatus): Promise<void> {
+    await this.query(SET_STATUS, { rentalId, status });
+  }
+
+  /** Runs `sql` with named parameters in the current transaction, as MariaDB's positional ones. */
+  private query<T>(sql: string, parameters: ObjectLiteral): Promise<T[]> {
+    const manager = this.txHost.tx;
+    const [text, values] = manager.connection.driver.escapeQueryWithParameters(sql, parameters);
+    return manager.query<T[]>(text, values);
   }
 }
 

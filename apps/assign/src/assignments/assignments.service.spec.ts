@@ -1,7 +1,5 @@
 import type { AllocationRequested, EventType } from '@app/contracts';
 import { MAY_WAIT_FOR_LOCKS, Outbox, WouldWaitForLock } from '@app/messaging';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { ClsServiceManager } from 'nestjs-cls';
 import { StorageUnit } from '../storage-units/storage-unit.entity';
 import { AssignmentStatus } from './assignment';
@@ -28,20 +26,10 @@ interface FakeUnit {
 const unitOf = ({ id, probeKey }: FakeUnit): StorageUnit =>
   ({ id, code: `BER-M-${id}`, location: 'berlin', size: 'M', probeKey }) as StorageUnit;
 
-/** The assignment table, as the service writes it through TypeORM. */
+/** The assignment table, as the service writes it through the repository. */
 class AssignmentTable {
   rows: Partial<Assignment>[] = [];
   updates = 0;
-  async insert(fields: Partial<Assignment>): Promise<void> {
-    this.rows.push({ ...fields });
-  }
-  async update(where: { rentalId: string }, changes: Partial<Assignment>): Promise<void> {
-    this.updates += 1;
-    Object.assign(
-      this.rows.find((r) => r.rentalId === where.rentalId)!,
-      changes,
-    );
-  }
 }
 
 /** assign's reads and locks over a few units: each answers as the unit's state says, and records what was asked. */
@@ -76,6 +64,13 @@ class UnitsRepository {
     const unit = this.unit(id);
     return unit.state === 'taken' ? null : unitOf(unit);
   }
+  async insert(fields: Partial<Assignment>): Promise<void> {
+    this.table.rows.push({ ...fields });
+  }
+  async setStatus(rentalId: string, status: AssignmentStatus): Promise<void> {
+    this.table.updates += 1;
+    this.table.rows.find((r) => r.rentalId === rentalId)!.status = status;
+  }
   lockedUnitIds(): number[] {
     return this.unitLocks.map((l) => l.id);
   }
@@ -99,8 +94,7 @@ function assignmentService(units: Omit<FakeUnit, 'id'>[] = []) {
   const repository = new UnitsRepository(table);
   repository.units = units.map((unit, i) => ({ id: i + 1, ...unit }));
   const outbox = new RecordingOutbox();
-  const txHost = { tx: { getRepository: () => table } } as unknown as TransactionHost<TransactionalAdapterTypeOrm>;
-  const service = new AssignmentsService(txHost, outbox as unknown as Outbox, repository as unknown as AssignmentsRepository);
+  const service = new AssignmentsService(outbox as unknown as Outbox, repository as unknown as AssignmentsRepository);
   return { service, table, repository, outbox };
 }
 

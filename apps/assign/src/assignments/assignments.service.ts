@@ -1,13 +1,9 @@
 import { AllocationRequested, StorageAssigned, StorageReleased, StorageUnavailable } from '@app/contracts';
 import { Outbox, WouldWaitForLock, mayWaitForLocks } from '@app/messaging';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
-import { StorageUnit } from '../storage-units/storage-unit.entity';
 import { release } from './assignment';
-import { Assignment } from './assignment.entity';
-import { AssignmentsRepository, PROBE_KEYS, ProbePosition } from './assignments.repository';
+import { AssignmentOfRental, AssignmentsRepository, FreeUnit, PROBE_KEYS, ProbePosition } from './assignments.repository';
 
 /** How many free candidates one read of the random-order search returns. */
 export const CANDIDATES_PER_READ = 4;
@@ -34,14 +30,9 @@ export const CANDIDATES_PER_READ = 4;
 @Injectable()
 export class AssignmentsService {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly outbox: Outbox,
     private readonly repository: AssignmentsRepository,
   ) {}
-
-  private get assignments() {
-    return this.txHost.tx.getRepository(Assignment);
-  }
 
   /** Runs inside the consumer's transaction. */
   async assign(request: AllocationRequested): Promise<void> {
@@ -49,7 +40,7 @@ export class AssignmentsService {
     const period = { startDate: request.startDate, endDate: request.endDate };
     const unit = await this.takeFreeUnit(request);
     if (unit) {
-      await this.assignments.insert({
+      await this.repository.insert({
         rentalId: request.rentalId,
         unitId: unit.id,
         unitCode: unit.code,
@@ -62,7 +53,7 @@ export class AssignmentsService {
       return;
     }
     const reason = `No ${request.size} unit is free in ${request.location} from ${request.startDate} to ${request.endDate}`;
-    await this.assignments.insert({
+    await this.repository.insert({
       rentalId: request.rentalId,
       location: request.location,
       size: request.size,
@@ -78,20 +69,20 @@ export class AssignmentsService {
     const assignment = await this.lockAssignment(rentalId);
     if (!assignment) {
       // The cancel overtook the request: leave a tombstone so the request, when it comes, takes nothing.
-      await this.assignments.insert({ rentalId, status: 'CANCELLED' });
+      await this.repository.insert({ rentalId, status: 'CANCELLED' });
       return;
     }
     const outcome = release(assignment.status);
     if (!outcome.released) return;
-    await this.assignments.update({ rentalId }, { status: outcome.status });
+    await this.repository.setStatus(rentalId, outcome.status);
     await this.outbox.add(StorageReleased, { rentalId, unitCode: assignment.unitCode ?? '' });
   }
 
-  private lockAssignment(rentalId: string): Promise<Assignment | null> {
+  private lockAssignment(rentalId: string): Promise<AssignmentOfRental | null> {
     return this.repository.lockAssignment(rentalId, mayWaitForLocks());
   }
 
-  private async takeFreeUnit(request: AllocationRequested): Promise<StorageUnit | null> {
+  private async takeFreeUnit(request: AllocationRequested): Promise<FreeUnit | null> {
     if (mayWaitForLocks()) return this.firstFreeUnitWaiting(request);
     const { unit, skipped } = await this.freeUnitFromRandomPoint(request);
     if (!unit && skipped) throw new WouldWaitForLock(`a ${request.size} unit in ${request.location} is being taken`);
@@ -99,7 +90,7 @@ export class AssignmentsService {
   }
 
   /** From a random probe key to the end, then from the start up to it: every unit once, none waited for. */
-  private async freeUnitFromRandomPoint(request: AllocationRequested): Promise<{ unit: StorageUnit | null; skipped: boolean }> {
+  private async freeUnitFromRandomPoint(request: AllocationRequested): Promise<{ unit: FreeUnit | null; skipped: boolean }> {
     const start = randomInt(PROBE_KEYS);
     let skipped = false;
     for (const [from, below] of [
@@ -124,7 +115,7 @@ export class AssignmentsService {
   }
 
   /** Every unit in ascending id order, waiting for each lock: the search that may say "none is free" after skipping none. */
-  private async firstFreeUnitWaiting(request: AllocationRequested): Promise<StorageUnit | null> {
+  private async firstFreeUnitWaiting(request: AllocationRequested): Promise<FreeUnit | null> {
     for (let afterId = 0; ;) {
       const candidate = await this.repository.firstFreeUnitAfter(request, afterId);
       if (!candidate) return null;
