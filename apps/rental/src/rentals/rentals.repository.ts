@@ -5,6 +5,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RentalStatus } from './rental';
+import { Rental } from './rental.entity';
 
 /** rental's hot-path SQL: statements that do in one round trip what TypeORM does in several. */
 @Injectable()
@@ -13,6 +14,37 @@ export class RentalsRepository {
     private readonly dataSource: DataSource,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
+
+  /**
+   * Saves a new rental and sets its createdAt and updatedAt as the database gave them. A second
+   * rental with the customer's idempotency key fails it with a unique violation (rental_idempotency_key).
+   */
+  async insert(rental: Rental): Promise<void> {
+    const [row] = await preparedQuery<Pick<Rental, 'createdAt' | 'updatedAt'>>(
+      this.dataSource.manager,
+      `INSERT INTO rental (id, customer_id, phone, location, size, start_date, end_date, cost_cents, currency, status,
+         unit_code, reason, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       RETURNING created_at AS "createdAt", updated_at AS "updatedAt"`,
+      [
+        rental.id,
+        rental.customerId,
+        rental.phone,
+        rental.location,
+        rental.size,
+        rental.startDate,
+        rental.endDate,
+        rental.costCents,
+        rental.currency,
+        rental.status,
+        rental.unitCode,
+        rental.reason,
+        rental.idempotencyKey,
+        rental.requestHash,
+      ],
+    );
+    Object.assign(rental, row);
+  }
 
   /**
    * Moves a PENDING rental on and writes its event, in one statement (one transaction). The UPDATE

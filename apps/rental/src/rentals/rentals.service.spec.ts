@@ -127,6 +127,10 @@ class StatementRepository {
     private readonly outbox: RecordingOutbox,
   ) {}
 
+  insert(rental: Rental): Promise<void> {
+    return this.table.insert(rental);
+  }
+
   async acceptPending(id: string, status: RentalStatus, event: OutboxRow): Promise<boolean> {
     const row = this.table.rows.find((r) => r.id === id && r.status === 'PENDING');
     if (!row) return false;

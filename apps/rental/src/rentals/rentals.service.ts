@@ -73,7 +73,7 @@ export class RentalsService {
       requestHash: hash,
     });
     try {
-      await this.rentals.insert(rental);
+      await this.repository.insert(rental);
     } catch (error) {
       // A concurrent request with the same key got there first.
       if (!idempotencyKey || !isUniqueViolation(error)) throw error;
