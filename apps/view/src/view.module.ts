@@ -18,6 +18,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Notification } from './notifications/notification.entity';
 import { NotificationSender, StoredNotificationSender } from './notifications/notification-sender';
 import { NotificationsController } from './notifications/notifications.controller';
+import { NotificationsRepository } from './notifications/notifications.repository';
 import { RentalViewsConsumer } from './rental-views/rental-views.consumer';
 import { RentalViewsController } from './rental-views/rental-views.controller';
 import { RentalViewsRepository } from './rental-views/rental-views.repository';
@@ -42,6 +43,11 @@ import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
   controllers: [RentalViewsController, NotificationsController, RentalViewsConsumer],
-  providers: [RentalViewsService, RentalViewsRepository, { provide: NotificationSender, useClass: StoredNotificationSender }],
+  providers: [
+    RentalViewsService,
+    RentalViewsRepository,
+    NotificationsRepository,
+    { provide: NotificationSender, useClass: StoredNotificationSender },
+  ],
 })
 export class ViewModule {}

@@ -1,8 +1,7 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable, Logger } from '@nestjs/common';
 import { maskPhone } from '@app/platform';
 import { Notification } from './notification.entity';
+import { NotificationsRepository } from './notifications.repository';
 
 export type OutgoingNotification = Pick<Notification, 'rentalId' | 'customerId' | 'kind' | 'message'> & { phone: string | null };
 
@@ -20,20 +19,12 @@ export abstract class NotificationSender {
 export class StoredNotificationSender extends NotificationSender {
   private readonly logger = new Logger(StoredNotificationSender.name);
 
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {
+  constructor(private readonly notifications: NotificationsRepository) {
     super();
   }
 
   async send({ phone, ...notification }: OutgoingNotification): Promise<boolean> {
-    const result = await this.txHost.tx
-      .createQueryBuilder()
-      .insert()
-      .into(Notification)
-      .values(notification)
-      .orIgnore()
-      .returning('id')
-      .execute();
-    if (result.raw.length === 0) return false;
+    if (!(await this.notifications.recordOnce(notification))) return false;
     this.logger.log(`Notified customer ${notification.customerId} at ${maskPhone(phone)}: ${notification.message}`);
     return true;
   }
