@@ -3,7 +3,7 @@ import { WouldWaitForLock } from '@app/messaging';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { ObjectLiteral, QueryFailedError } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { StorageUnit } from '../storage-units/storage-unit.entity';
 import { AssignmentStatus } from './assignment';
 import { Assignment } from './assignment.entity';
@@ -42,28 +42,52 @@ export type AssignmentOfRental = Pick<Assignment, 'rentalId' | 'status' | 'unitC
 export type NewAssignment = Pick<Assignment, 'rentalId' | 'status'> &
   Partial<Pick<Assignment, 'unitId' | 'unitCode' | 'location' | 'size' | 'startDate' | 'endDate' | 'reason'>>;
 
-const LOCK_ASSIGNMENT = `SELECT rental_id AS rentalId, status, unit_code AS unitCode FROM assignment WHERE rental_id = :rentalId FOR UPDATE`;
+/**
+ * A statement with :named parameters as MariaDB takes it, worked out once: `?` in their places and
+ * their names in that order (TypeORM's escapeQueryWithParameters did it on every call: 3.5% of
+ * assign's busy time).
+ */
+interface Statement {
+  text: string;
+  names: string[];
+}
+
+function statement(sql: string): Statement {
+  const names: string[] = [];
+  const text = sql.replace(/:(\w+)/g, (_, name: string) => {
+    names.push(name);
+    return '?';
+  });
+  return { text, names };
+}
+
+const LOCK_ASSIGNMENT_SQL = `SELECT rental_id AS rentalId, status, unit_code AS unitCode FROM assignment WHERE rental_id = :rentalId FOR UPDATE`;
+const LOCK_ASSIGNMENT = statement(LOCK_ASSIGNMENT_SQL);
+const LOCK_ASSIGNMENT_NOWAIT = statement(`${LOCK_ASSIGNMENT_SQL} NOWAIT`);
 
 /** Units with no ACTIVE assignment overlapping the period, a condition to add after WHERE. */
 const FREE_UNITS = `SELECT candidate.id, candidate.code, candidate.probe_key AS probeKey
   FROM storage_unit candidate LEFT JOIN assignment booked ON ${OVERLAPPING_ASSIGNMENT}
   WHERE booked.rental_id IS NULL AND`;
 
-const FIRST_FREE_UNIT_AFTER = `${FREE_UNITS} candidate.location = :location AND candidate.size = :size AND candidate.id > :afterId
-  ORDER BY candidate.id LIMIT 1`;
+const FIRST_FREE_UNIT_AFTER = statement(`${FREE_UNITS} candidate.location = :location AND candidate.size = :size AND candidate.id > :afterId
+  ORDER BY candidate.id LIMIT 1`);
 
-const FREE_UNITS_IN_PROBE_ORDER = `${FREE_UNITS} candidate.location = :location AND candidate.size = :size
+const FREE_UNITS_IN_PROBE_ORDER = statement(`${FREE_UNITS} candidate.location = :location AND candidate.size = :size
   AND (candidate.probe_key > :afterKey OR (candidate.probe_key = :afterKey AND candidate.id > :afterId)) AND candidate.probe_key < :below
-  ORDER BY candidate.probe_key, candidate.id LIMIT :limit`;
+  ORDER BY candidate.probe_key, candidate.id LIMIT :limit`);
 
-const FREE_UNIT = `${FREE_UNITS} candidate.id = :id`;
+const FREE_UNIT = statement(`${FREE_UNITS} candidate.id = :id`);
 
-const LOCK_UNIT = `SELECT id FROM storage_unit WHERE id = :id FOR UPDATE`;
+const LOCK_UNIT_SQL = `SELECT id FROM storage_unit WHERE id = :id FOR UPDATE`;
+const LOCK_UNIT = statement(LOCK_UNIT_SQL);
+const LOCK_UNIT_SKIP_LOCKED = statement(`${LOCK_UNIT_SQL} SKIP LOCKED`);
 
-const INSERT_ASSIGNMENT = `INSERT INTO assignment (rental_id, status, unit_id, unit_code, location, size, start_date, end_date, reason)
-  VALUES (:rentalId, :status, :unitId, :unitCode, :location, :size, :startDate, :endDate, :reason)`;
+const INSERT_ASSIGNMENT =
+  statement(`INSERT INTO assignment (rental_id, status, unit_id, unit_code, location, size, start_date, end_date, reason)
+  VALUES (:rentalId, :status, :unitId, :unitCode, :location, :size, :startDate, :endDate, :reason)`);
 
-const SET_STATUS = `UPDATE assignment SET status = :status WHERE rental_id = :rentalId`;
+const SET_STATUS = statement(`UPDATE assignment SET status = :status WHERE rental_id = :rentalId`);
 
 /**
  * assign's reads, locks and writes, in the consumer's transaction: each one statement of its own
@@ -77,7 +101,7 @@ export class AssignmentsRepository {
   /** The rental's assignment, locked; without waiting, WouldWaitForLock when another transaction holds it. */
   async lockAssignment(rentalId: string, wait: boolean): Promise<AssignmentOfRental | null> {
     try {
-      const [row] = await this.query<AssignmentOfRental>(wait ? LOCK_ASSIGNMENT : `${LOCK_ASSIGNMENT} NOWAIT`, { rentalId });
+      const [row] = await this.query<AssignmentOfRental>(wait ? LOCK_ASSIGNMENT : LOCK_ASSIGNMENT_NOWAIT, { rentalId });
       return row ?? null;
     } catch (error) {
       if (!wait && isLockNotGranted(error)) throw new WouldWaitForLock(`assignment of rental ${rentalId}`);
@@ -101,7 +125,7 @@ export class AssignmentsRepository {
 
   /** Locks the unit's row; without waiting, false when another transaction holds it (SKIP LOCKED). */
   async lockUnit(id: number, wait: boolean): Promise<boolean> {
-    return (await this.query(wait ? LOCK_UNIT : `${LOCK_UNIT} SKIP LOCKED`, { id })).length > 0;
+    return (await this.query(wait ? LOCK_UNIT : LOCK_UNIT_SKIP_LOCKED, { id })).length > 0;
   }
 
   /** The unit if no ACTIVE assignment overlaps the period: asked again under the unit's lock. */
@@ -119,11 +143,12 @@ export class AssignmentsRepository {
     await this.query(SET_STATUS, { rentalId, status });
   }
 
-  /** Runs `sql` with named parameters in the current transaction, as MariaDB's positional ones. */
-  private query<T>(sql: string, parameters: ObjectLiteral): Promise<T[]> {
-    const manager = this.txHost.tx;
-    const [text, values] = manager.connection.driver.escapeQueryWithParameters(sql, parameters);
-    return manager.query<T[]>(text, values);
+  /** Runs the statement in the current transaction with its named parameters' values. */
+  private query<T>({ text, names }: Statement, parameters: Record<string, unknown>): Promise<T[]> {
+    return this.txHost.tx.query<T[]>(
+      text,
+      names.map((name) => parameters[name]),
+    );
   }
 }
 

@@ -38,6 +38,8 @@ const STRONGER_STATUS = `CASE WHEN ${strengthOf('EXCLUDED.status')} > ${strength
 /** view's hot-path SQL, in the consumer's transaction: one statement per event. */
 @Injectable()
 export class RentalViewsRepository {
+  private readonly applyStatements = new Map<string, string>();
+
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   /**
@@ -54,26 +56,33 @@ export class RentalViewsRepository {
   ): Promise<RentalView> {
     const fields = Object.entries(changes).filter(([property]) => SETTABLE[property as keyof RentalView]);
     const columns = fields.map(([property]) => SETTABLE[property as keyof RentalView]!);
-    const [view] = await preparedQuery<RentalView>(
-      this.txHost.tx,
-      `WITH line AS (
+    const [view] = await preparedQuery<RentalView>(this.txHost.tx, this.applyStatement(columns), [
+      rentalId,
+      line.messageId,
+      line.type,
+      line.occurredAt,
+      line.correlationId,
+      line.causationId,
+      status,
+      ...fields.map(([, value]) => value),
+    ]);
+    return view;
+  }
+
+  /** The statement for one set of columns, built once: each kind of event sets the same ones. */
+  private applyStatement(columns: string[]): string {
+    const key = columns.join();
+    let text = this.applyStatements.get(key);
+    if (text === undefined) {
+      text = `WITH line AS (
          INSERT INTO rental_view_event (message_id, rental_id, type, occurred_at, correlation_id, causation_id) VALUES ($2, $1, $3, $4, $5, $6)
        )
        INSERT INTO rental_view (rental_id, status${columns.map((column) => `, ${column}`).join('')})
        VALUES ($1, $7${columns.map((_, i) => `, $${i + 8}`).join('')})
        ON CONFLICT (rental_id) DO UPDATE SET ${[`status = ${STRONGER_STATUS}`, ...columns.map((column) => `${column} = EXCLUDED.${column}`), 'updated_at = now()'].join(', ')}
-       RETURNING ${VIEW_COLUMNS}`,
-      [
-        rentalId,
-        line.messageId,
-        line.type,
-        line.occurredAt,
-        line.correlationId,
-        line.causationId,
-        status,
-        ...fields.map(([, value]) => value),
-      ],
-    );
-    return view;
+       RETURNING ${VIEW_COLUMNS}`;
+      this.applyStatements.set(key, text);
+    }
+    return text;
   }
 }
