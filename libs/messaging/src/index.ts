@@ -16,6 +16,7 @@ export * from './migrations/1732400000500-add-outbox-trace-context';
 export * from './outbox';
 export * from './outbox-message.entity';
 export * from './outbox-relay';
+export * from './outbox.repository';
 export * from './queues';
 export * from './broker-accounts';
 export * from './topology';

@@ -7,6 +7,7 @@ import { Inbox } from './inbox';
 import { MessagingMetrics } from './messaging.metrics';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
+import { OutboxRepository } from './outbox.repository';
 
 @Global()
 @Module({})
@@ -17,6 +18,7 @@ export class MessagingModule {
       BrokerConnection,
       Outbox,
       OutboxRelay,
+      OutboxRepository,
       Inbox,
       EventConsumer,
       EventConsumerInterceptor,

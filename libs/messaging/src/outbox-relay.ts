@@ -6,6 +6,7 @@ import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
 import { eventsPublished } from './messaging.metrics';
 import { OutboxMessage } from './outbox-message.entity';
+import { OutboxRepository } from './outbox.repository';
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 const PURGE_EVERY_MS = 60 * 1000;
@@ -40,6 +41,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     private readonly broker: BrokerConnection,
+    private readonly outbox: OutboxRepository,
     config: ConfigService<BrokerConfig, true>,
   ) {
     this.batchSize = config.get('OUTBOX_BATCH_SIZE', { infer: true });
@@ -82,14 +84,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
   async publishBatch(): Promise<number> {
     if (!this.broker.isPublisherConnected()) throw new Error('not connected to the broker');
     const publish = async (manager: EntityManager): Promise<number> => {
-      const batch = await manager
-        .getRepository(OutboxMessage)
-        .createQueryBuilder('message')
-        .where('message.publishedAt IS NULL')
-        .orderBy('message.position', 'ASC')
-        .limit(this.batchSize)
-        .setLock('pessimistic_write')
-        .getMany();
+      const batch = await this.outbox.lockUnpublished(manager, this.batchSize);
       if (batch.length === 0) return 0;
       // One confirm channel publishes in call order, so starting all at once keeps the order.
       await Promise.all(
@@ -102,7 +97,11 @@ export class OutboxRelay implements OnApplicationBootstrap {
           }),
         ),
       );
-      await manager.update(OutboxMessage, { position: In(batch.map((m) => m.position)) }, { publishedAt: new Date() });
+      await this.outbox.markPublished(
+        manager,
+        batch.map((m) => m.position),
+        new Date(),
+      );
       for (const message of batch) eventsPublished.inc({ type: message.type });
       return batch.length;
     };

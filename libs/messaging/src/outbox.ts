@@ -5,8 +5,8 @@ import { Injectable } from '@nestjs/common';
 import { context, propagation } from '@opentelemetry/api';
 import { ClsService } from 'nestjs-cls';
 import { randomUUID } from 'node:crypto';
-import { OutboxMessage } from './outbox-message.entity';
 import { OutboxRelay } from './outbox-relay';
+import { OutboxRepository, OutboxRow } from './outbox.repository';
 
 /** Where inTransaction counts the events its transaction adds. */
 const EVENTS_ADDED = 'outbox:eventsAdded';
@@ -23,6 +23,7 @@ export class Outbox {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly cls: ClsService,
     private readonly relay: OutboxRelay,
+    private readonly repository: OutboxRepository,
   ) {}
 
   /**
@@ -46,7 +47,7 @@ export class Outbox {
     }
     const added = this.cls.get<{ events: number } | undefined>(EVENTS_ADDED);
     if (added) added.events += 1;
-    await this.txHost.tx.getRepository(OutboxMessage).insert(this.row(event, payload));
+    await this.repository.insert(this.txHost.tx, this.row(event, payload));
   }
 
   /**
@@ -86,20 +87,4 @@ export class Outbox {
   written(): void {
     this.relay.wake();
   }
-}
-
-export type OutboxRow = Pick<OutboxMessage, 'messageId' | 'traceContext' | 'type' | 'routingKey' | 'correlationId' | 'body'>;
-
-/**
- * The outbox's INSERT as one part of a repository's statement (PostgreSQL): a row for each row of
- * `source`, a CTE of that statement, so that the event exists exactly when the change does.
- * Its parameters are numbered from `$first`.
- */
-export function outboxInsert(row: OutboxRow, first: number, source: string): { sql: string; params: unknown[] } {
-  const params = [row.messageId, row.traceContext, row.type, row.routingKey, row.correlationId, row.body];
-  const placeholders = params.map((_, i) => `$${first + i}`).join(', ');
-  return {
-    sql: `INSERT INTO outbox_message (message_id, trace_context, type, routing_key, correlation_id, body) SELECT ${placeholders} FROM ${source}`,
-    params,
-  };
 }
