@@ -12,7 +12,7 @@ import { backlogDrainedAfterMs } from './lib/backlog';
 import { watchBreaker } from './lib/breaker';
 import { latencyChart } from './lib/chart';
 import { LoadResult, runLoad } from './lib/load';
-import { describeMachine } from './lib/machine';
+import { describeMachine, machineCpuMs } from './lib/machine';
 import { BenchOptions, readOptions } from './lib/options';
 import { Progress } from './lib/progress';
 import { histogramBuckets, histogramDelta, scrape } from './lib/prometheus';
@@ -129,6 +129,7 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
       const workBefore = measureWork ? await readWorkCounters(WORK_DATABASES, system.databaseApps! as Record<string, string>) : undefined;
       const cpuBefore = system.cpuMs();
       const serversCpuBefore = serverCpuMs();
+      const machineCpuBefore = machineCpuMs();
       const loadStartedAt = Date.now();
       const result = await runLoad({
         scenario,
@@ -174,6 +175,7 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
       // After the sampled applications settled, so that it includes most of their sagas' work too.
       const cpuMsPerAccepted = cpuPerAccepted(cpuBefore, system.cpuMs(), result.accepted);
       const serversCpuMsPerAccepted = system.owned ? cpuPerAccepted(serversCpuBefore, serverCpuMs(), result.accepted) : undefined;
+      const machineCpuMsPerAccepted = cpuPerAccepted(machineCpuBefore, machineCpuMs(), result.accepted);
       const viewAfter = await scrape(system.view);
       let work: WorkPerApplication | undefined;
       if (workBefore && result.accepted) {
@@ -198,7 +200,7 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
       );
       if (cpuMsPerAccepted)
         progress.say(
-          `${scenario} c${connections}: CPU ms per accepted application: ${JSON.stringify({ ...cpuMsPerAccepted, ...serversCpuMsPerAccepted })}`,
+          `${scenario} c${connections}: CPU ms per accepted application: ${JSON.stringify({ ...cpuMsPerAccepted, ...serversCpuMsPerAccepted })}; the whole machine's: ${JSON.stringify(machineCpuMsPerAccepted)}`,
         );
       return {
         ...result,
@@ -212,6 +214,7 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
         backlogDrainedMs,
         cpuMsPerAccepted,
         serversCpuMsPerAccepted,
+        machineCpuMsPerAccepted,
         work,
       };
     },

@@ -17,6 +17,20 @@ function cpuTimes(): { busy: number; total: number } {
   return { busy: total - fields[3] - fields[4], total };
 }
 
+/** /proc/stat's first line, in its order; each a count of USER_HZ ticks (100 a second) over all cores. */
+const CPU_STATES = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
+
+/**
+ * CPU ms the whole machine spent so far in each busy state (idle and iowait left out). The kernel's
+ * network work for loopback connections runs partly as softirq, which no process's own times hold:
+ * the difference between these and the processes' sum is what no process was charged with.
+ */
+export function machineCpuMs(): Record<string, number> {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const busy = CPU_STATES.map((state, i) => [state, fields[i] * 10] as const).filter(([state]) => state !== 'idle' && state !== 'iowait');
+  return Object.fromEntries(busy);
+}
+
 /**
  * The share of all cores busy over a few seconds, measured before the bench starts anything: the
  * load average lags by minutes (an earlier run still shows in it), this sees what runs now.

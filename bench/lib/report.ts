@@ -19,8 +19,25 @@ export interface ApplicationsResult extends LoadResult {
   cpuMsPerAccepted?: Record<string, number>;
   /** CPU ms of PostgreSQL, MariaDB, RabbitMQ (all their processes) and the bench itself, per accepted application. */
   serversCpuMsPerAccepted?: Record<string, number>;
+  /**
+   * CPU ms of the whole machine per accepted application, by state (/proc/stat), over the same
+   * window: what the processes above add up to, plus what no process was charged with.
+   */
+  machineCpuMsPerAccepted?: Record<string, number>;
   /** Durable transactions and round trips per accepted application, from the servers' counters. */
   work?: WorkPerApplication;
+}
+
+/** The machine's busy CPU per application by state, and how much of it no process listed was charged with. */
+function machineShare(r: ApplicationsResult): string {
+  if (!r.machineCpuMsPerAccepted) return '—';
+  const total = Object.values(r.machineCpuMsPerAccepted).reduce((sum, ms) => sum + ms, 0);
+  const charged = [r.cpuMsPerAccepted, r.serversCpuMsPerAccepted].reduce(
+    (sum, group) => sum + Object.values(group ?? {}).reduce((a, b) => a + b, 0),
+    0,
+  );
+  const states = Object.entries(r.machineCpuMsPerAccepted).filter(([, ms]) => ms > 0);
+  return `${round(total, 1)} (${states.map(([state, ms]) => `${state} ${ms}`).join(', ')}); not charged: ${round(total - charged, 1)}`;
 }
 
 export interface OverloadResult extends ApplicationsResult {
@@ -201,13 +218,13 @@ export function summary(results: Results): string {
     if (measured.length > 0) {
       lines.push('', "Work per accepted application (the servers' counters; CPU in ms):", '');
       lines.push(
-        "| scenario | connections | durable transactions | by database | round trips (apps' statements) | CPU: apps | CPU: servers and bench |",
+        "| scenario | connections | durable transactions | by database | round trips (apps' statements) | CPU: apps | CPU: servers and bench | CPU: the whole machine, not charged to these |",
       );
-      lines.push('|---|---:|---:|---|---:|---|---|');
+      lines.push('|---|---:|---:|---|---:|---|---|---|');
       for (const r of measured) {
         const w = r.work!;
         lines.push(
-          `| ${r.scenario} | ${r.connections} | ${w.transactions} | ${entries(w.transactionsByDatabase)} | ${w.roundTrips}: ${entries(w.roundTripsByApp)} (MariaDB's Questions: ${w.mariadbQuestions}) | ${entries(r.cpuMsPerAccepted ?? {})} | ${entries(r.serversCpuMsPerAccepted ?? {})} |`,
+          `| ${r.scenario} | ${r.connections} | ${w.transactions} | ${entries(w.transactionsByDatabase)} | ${w.roundTrips}: ${entries(w.roundTripsByApp)} (MariaDB's Questions: ${w.mariadbQuestions}) | ${entries(r.cpuMsPerAccepted ?? {})} | ${entries(r.serversCpuMsPerAccepted ?? {})} | ${machineShare(r)} |`,
         );
       }
     }
