@@ -25,12 +25,21 @@ describe.each([
   const type = `RelayTest-${randomUUID().slice(0, 8)}`;
   let sources: DataSource[] = [];
 
+  /** Events other suites left unpublished: the relays here publish them too, and afterAll puts them back. */
+  let othersUnpublished: string[] = [];
+  const placeholder = database === 'postgres' ? '$1' : '?';
+
   beforeAll(async () => {
     sources = await Promise.all([connect(), connect(), connect()]);
+    const rows: { message_id: string }[] = await sources[2].query('SELECT message_id FROM outbox_message WHERE published_at IS NULL');
+    othersUnpublished = rows.map((row) => row.message_id);
   });
 
   afterAll(async () => {
-    await sources[2]?.query(`DELETE FROM outbox_message WHERE type = ${database === 'postgres' ? '$1' : '?'}`, [type]);
+    await sources[2]?.query(`DELETE FROM outbox_message WHERE type = ${placeholder}`, [type]);
+    for (const messageId of othersUnpublished) {
+      await sources[2]?.query(`UPDATE outbox_message SET published_at = NULL WHERE message_id = ${placeholder}`, [messageId]);
+    }
     await Promise.all(sources.map((source) => source.destroy()));
   });
 

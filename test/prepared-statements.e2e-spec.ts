@@ -32,10 +32,31 @@ describe('prepared hot-path statements', () => {
     }
   });
 
-  it('outside a transaction each statement gives its connection back: a pool of one serves one after another', async () => {
+  it('outside a transaction each statement gives its connection back, failed or not: a pool of one serves one after another', async () => {
     for (const n of [1, 2, 3]) {
       const [row] = await preparedQuery<{ doubled: number }>(dataSource.manager, twice, [n]);
       expect(row.doubled).toBe(n * 2);
+      await expect(preparedQuery(dataSource.manager, 'SELECT 1 / $1::int AS quotient', [0])).rejects.toThrow('division by zero');
+    }
+  });
+
+  it('a statement whose result a migration changed runs again prepared afresh: at once outside a transaction, in the next one inside', async () => {
+    // A table of this connection's own (the pool has one): rental's user may not create real ones.
+    const read = 'SELECT code FROM prepared_probe';
+    await dataSource.query('CREATE TEMP TABLE prepared_probe (code varchar(10))');
+    try {
+      await dataSource.query(`INSERT INTO prepared_probe VALUES ('A1')`);
+      expect(await preparedQuery(dataSource.manager, read, [])).toEqual([{ code: 'A1' }]);
+
+      await dataSource.query('ALTER TABLE prepared_probe ALTER COLUMN code TYPE varchar(20)');
+      expect(await preparedQuery(dataSource.manager, read, [])).toEqual([{ code: 'A1' }]);
+
+      await dataSource.query('ALTER TABLE prepared_probe ALTER COLUMN code TYPE varchar(30)');
+      const inTransaction = () => dataSource.transaction((manager) => preparedQuery(manager, read, []));
+      await expect(inTransaction()).rejects.toThrow('cached plan must not change result type');
+      expect(await inTransaction()).toEqual([{ code: 'A1' }]);
+    } finally {
+      await dataSource.query('DROP TABLE prepared_probe');
     }
   });
 

@@ -31,7 +31,8 @@ export interface ApplicationsResult extends LoadResult {
 /** The machine's busy CPU per application by state, and how much of it no process listed was charged with. */
 function machineShare(r: ApplicationsResult): string {
   if (!r.machineCpuMsPerAccepted) return '—';
-  const total = Object.values(r.machineCpuMsPerAccepted).reduce((sum, ms) => sum + ms, 0);
+  // Steal is time the hypervisor gave to other machines: listed, but not this machine's work.
+  const total = Object.entries(r.machineCpuMsPerAccepted).reduce((sum, [state, ms]) => (state === 'steal' ? sum : sum + ms), 0);
   const charged = [r.cpuMsPerAccepted, r.serversCpuMsPerAccepted].reduce(
     (sum, group) => sum + Object.values(group ?? {}).reduce((a, b) => a + b, 0),
     0,

@@ -161,25 +161,55 @@ function statementName(text: string): string {
 }
 
 /**
+ * How many times a connection's prepared statements were given up: after a migration changed what
+ * one returns, PostgreSQL refuses to run it on that connection again, so the connection prepares
+ * its statements afresh under new names (the old ones go with the connection).
+ */
+const statementGenerations = new WeakMap<PoolClient, number>();
+
+/** PostgreSQL's answer to a prepared statement whose result columns a migration changed (SQLSTATE 0A000). */
+function isPlanInvalidated(error: unknown): boolean {
+  return (error as { code?: string }).code === '0A000' && /cached plan must not change result type/.test(String(error));
+}
+
+/**
  * Runs a hot-path statement on `manager`'s connection (its transaction's, if it has one) as a
  * named prepared statement on PostgreSQL: each connection parses it once, and after five runs
  * PostgreSQL may keep one plan, where an unnamed statement is parsed and planned on every call
  * (planning was about 40% of these statements' time in pg_stat_statements, docs/benchmarks.md).
- * `text` must name its result columns (no `*`): a migration that changed a `*` would fail the
- * prepared plan. On MariaDB it is an ordinary query.
+ * `text` must name its result columns (no `*`). When a migration has changed their types, the
+ * statement fails once on each connection, which then prepares it again; outside a transaction it
+ * is run again at once, inside one the transaction fails (a consumer's is retried). On MariaDB it
+ * is an ordinary query.
  */
 export async function preparedQuery<T>(manager: EntityManager, text: string, values: unknown[]): Promise<T[]> {
   if (manager.connection.options.type !== 'postgres') return manager.query<T[]>(text, values);
   const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
   try {
+    // Not wrapped, as in TypeORM: a connection that cannot be had is not a failed statement.
     const client = (await runner.connect()) as PoolClient;
-    databaseQueries.inc();
-    return (await client.query<T & object>({ name: statementName(text), text, values })).rows;
-  } catch (error) {
-    // As TypeORM's own query() reports it, so that isUniqueViolation and the like still apply.
-    throw error instanceof QueryFailedError ? error : new QueryFailedError(text, values, error as Error);
+    try {
+      return await execute<T>(client, text, values);
+    } catch (error) {
+      // Outside a transaction the failed statement changed nothing: run it again, prepared afresh.
+      if (manager.queryRunner || !isPlanInvalidated((error as QueryFailedError).driverError)) throw error;
+      return await execute<T>(client, text, values);
+    }
   } finally {
     if (!manager.queryRunner) await runner.release();
+  }
+}
+
+async function execute<T>(client: PoolClient, text: string, values: unknown[]): Promise<T[]> {
+  databaseQueries.inc();
+  const generation = statementGenerations.get(client) ?? 0;
+  const name = generation === 0 ? statementName(text) : `${statementName(text)}_${generation}`;
+  try {
+    return (await client.query<T & object>({ name, text, values })).rows;
+  } catch (error) {
+    if (isPlanInvalidated(error)) statementGenerations.set(client, generation + 1);
+    // As TypeORM's own query() reports it, so that isUniqueViolation and the like still apply.
+    throw new QueryFailedError(text, values, error as Error);
   }
 }
 

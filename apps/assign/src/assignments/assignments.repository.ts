@@ -143,12 +143,14 @@ export class AssignmentsRepository {
     await this.query(SET_STATUS, { rentalId, status });
   }
 
-  /** Runs the statement in the current transaction with its named parameters' values. */
+  /** Runs the statement in the current transaction with its named parameters' values; null is a value, a missing name an error. */
   private query<T>({ text, names }: Statement, parameters: Record<string, unknown>): Promise<T[]> {
-    return this.txHost.tx.query<T[]>(
-      text,
-      names.map((name) => parameters[name]),
-    );
+    const values = names.map((name) => {
+      // mysql2 would send a missing one as NULL, and `probe_key > NULL` would find no unit free.
+      if (parameters[name] === undefined) throw new Error(`no value for :${name} in ${text}`);
+      return parameters[name];
+    });
+    return this.txHost.tx.query<T[]>(text, values);
   }
 }
 

@@ -69,7 +69,7 @@ export class RentalViewsRepository {
     return view;
   }
 
-  /** The statement for one set of columns, built once: each kind of event sets the same ones. */
+  /** The statement for one list of columns, built once: an event sets the fields its payload has, so each kind of event has one or a few. */
   private applyStatement(columns: string[]): string {
     const key = columns.join();
     let text = this.applyStatements.get(key);
