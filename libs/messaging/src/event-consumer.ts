@@ -5,7 +5,6 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { ConfigService } from '@nestjs/config';
 import { Context, SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import { randomUUID } from 'node:crypto';
@@ -377,15 +376,24 @@ function originalRoutingKey(message: ConsumeMessage): string {
 
 /** Why this message cannot be applied, or undefined when it is a valid envelope of `event`. */
 export function findProblem(event: EventType, data: unknown): string | undefined {
-  if (typeof data !== 'object' || data === null) return 'not a JSON object';
-  const envelopeErrors = validateSync(plainToInstance(EventEnvelopeDto, data));
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
+  const envelopeErrors = validateSync(instanceOf(EventEnvelopeDto, data));
   if (envelopeErrors.length > 0) return describeErrors(envelopeErrors);
   const envelope = data as EventEnvelope;
   if (envelope.type !== event.type || envelope.version !== event.version) {
     return `expected ${event.type} v${event.version}, got ${envelope.type} v${envelope.version}`;
   }
-  const payloadErrors = validateSync(plainToInstance(event, envelope.payload));
+  const payloadErrors = validateSync(instanceOf(event, envelope.payload as object));
   return payloadErrors.length > 0 ? describeErrors(payloadErrors) : undefined;
+}
+
+/**
+ * The JSON's fields on an instance of the class, for class-validator to find its rules: what
+ * plainToInstance does for classes without class-transformer decorators (the contracts have none),
+ * at a fraction of its cost per message.
+ */
+function instanceOf<T extends object>(type: new () => T, fields: object): T {
+  return Object.assign(new type(), fields);
 }
 
 function describeErrors(errors: { property: string; constraints?: Record<string, string> }[]): string {
