@@ -51,6 +51,20 @@ describe('isCalendarDate', () => {
     expect(isCalendarDate(date)).toBe(true);
   });
 
+  it('agrees with the calendar (Date) on every day written YYYY-MM-DD of 1900, 2000, 2026 to 2028 and 2100, real or not', () => {
+    const byDate = (text: string) => new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    for (const year of [1900, 2000, 2026, 2027, 2028, 2100]) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const text = `${year}-${pad(month)}-${pad(day)}`;
+          const real = month >= 1 && month <= 12 && day >= 1 && !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && byDate(text);
+          expect([text, isCalendarDate(text)]).toEqual([text, real]);
+        }
+      }
+    }
+  });
+
   it.each(['2026-02-30', '2027-02-29', '2026-13-01', '2026-1-01', '26-01-01', '2026-01-01T00:00:00Z', 20260101, null])(
     'rejects %s',
     (date) => {
