@@ -1,21 +1,20 @@
 import { EventEnvelope } from '@app/contracts';
-import { isUniqueViolation, preparedQuery } from '@app/platform';
+import { isUniqueViolation } from '@app/platform';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { InboxMessage } from './inbox-message.entity';
+import { InboxRepository } from './inbox.repository';
 
 /** Thrown inside the transaction so that it rolls back: this message was applied before. */
 export class DuplicateMessage extends Error {}
 
-/** The batch's rows in id order (ORDER BY: the order they are inserted, and so locked, in). */
-const RECORD_NEW_POSTGRES = `INSERT INTO inbox_message (message_id, type)
-  SELECT id, type FROM unnest($1::varchar[], $2::varchar[]) AS batch (id, type) ORDER BY id
-  ON CONFLICT (message_id) DO NOTHING RETURNING message_id`;
-
 @Injectable()
 export class Inbox {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly repository: InboxRepository,
+  ) {}
 
   /**
    * Records the message in the current transaction. The primary key does the deduplication: a
@@ -38,14 +37,6 @@ export class Inbox {
    */
   async recordNew(envelopes: EventEnvelope[]): Promise<Set<string>> {
     const unique = [...new Map(envelopes.map((e) => [e.id, e])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-    const manager = this.txHost.tx;
-    // PostgreSQL: one statement text whatever the batch's size, so that it is prepared once.
-    const rows = await (manager.connection.options.type === 'postgres'
-      ? preparedQuery<{ message_id: string }>(manager, RECORD_NEW_POSTGRES, [unique.map((e) => e.id), unique.map((e) => e.type)])
-      : manager.query<{ message_id: string }[]>(
-          `INSERT IGNORE INTO inbox_message (message_id, type) VALUES ${unique.map(() => '(?, ?)').join(', ')} RETURNING message_id`,
-          unique.flatMap((e) => [e.id, e.type]),
-        ));
-    return new Set(rows.map((row) => row.message_id));
+    return this.repository.insertNew(this.txHost.tx, unique);
   }
 }

@@ -7,6 +7,7 @@ export * from './event-consumer.options';
 export * from './event-envelope.deserializer';
 export * from './handles-event.decorator';
 export * from './inbox';
+export * from './inbox.repository';
 export * from './inbox-message.entity';
 export * from './lock-waits';
 export * from './messaging.metrics';

@@ -4,6 +4,7 @@ import { BrokerConnection } from './broker-connection';
 import { EventConsumer } from './event-consumer';
 import { EventConsumerInterceptor } from './handles-event.decorator';
 import { Inbox } from './inbox';
+import { InboxRepository } from './inbox.repository';
 import { MessagingMetrics } from './messaging.metrics';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
@@ -20,6 +21,7 @@ export class MessagingModule {
       OutboxRelay,
       OutboxRepository,
       Inbox,
+      InboxRepository,
       EventConsumer,
       EventConsumerInterceptor,
       MessagingMetrics,
