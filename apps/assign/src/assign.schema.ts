@@ -3,6 +3,7 @@ import { Assignment } from './assignments/assignment.entity';
 import { CreateInventory1732400000200 } from './migrations/1732400000200-create-inventory';
 import { AddUnitProbeKey1733100000200 } from './migrations/1733100000200-add-unit-probe-key';
 import { IndexBookingsByPeriod1733100000300 } from './migrations/1733100000300-index-bookings-by-period';
+import { IndexBookingsByLength1733200000200 } from './migrations/1733200000200-index-bookings-by-length';
 import { StorageUnit } from './storage-units/storage-unit.entity';
 
 /** Everything TypeORM needs for assign's database, listed as classes (no file glob). */
@@ -13,4 +14,5 @@ export const ASSIGN_MIGRATIONS = [
   AddOutboxTraceContext1732400000500,
   AddUnitProbeKey1733100000200,
   IndexBookingsByPeriod1733100000300,
+  IndexBookingsByLength1733200000200,
 ];

@@ -4,7 +4,7 @@ import type { AssignmentStatus } from './assignment';
 
 @Entity('assignment')
 @Index('assignment_unit_period', ['unitId', 'status', 'startDate', 'endDate'])
-@Index('assignment_booked', ['location', 'size', 'status', 'endDate', 'startDate', 'unitId'])
+@Index('assignment_booked_by_length', ['location', 'size', 'status', 'spanClass', 'startDate', 'endDate', 'unitId'])
 export class Assignment {
   @PrimaryColumn({ name: 'rental_id', type: 'varchar', length: 36 })
   rentalId!: string;
@@ -26,6 +26,19 @@ export class Assignment {
 
   @Column({ name: 'end_date', type: 'date', nullable: true })
   endDate!: string | null;
+
+  /** The bit length of end_date − start_date, computed by the database; only availability's index reads it (migration 1733200000200). */
+  @Column({
+    name: 'span_class',
+    type: 'tinyint',
+    unsigned: true,
+    generatedType: 'VIRTUAL',
+    asExpression: 'LENGTH(BIN(DATEDIFF(end_date, start_date)))',
+    insert: false,
+    update: false,
+    select: false,
+  })
+  spanClass!: number | null;
 
   @Column({ type: 'varchar', length: 16 })
   status!: AssignmentStatus;

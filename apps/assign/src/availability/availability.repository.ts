@@ -12,16 +12,30 @@ export interface SizeCount {
 }
 
 /**
- * Per size, the units and those booked in the period: two index ranges (storage_unit_location_size
- * and assignment_booked, which covers the query), read without locks. DISTINCT because one unit can
- * have several rentals inside a long period. The cost grows with the units of the size at the
- * location and with their current and future rentals (not with past ones: the range starts at the
- * period's first day), about 1 µs a row on this machine (docs/benchmarks.md).
+ * A rental's span class (the bit length of end_date − start_date, migration 1733200000200) bounds
+ * its length: if one of class c overlaps the period, it began at most 2^c − 1 days before the
+ * period's first day. One range of assignment_booked_by_length per class then reads the rentals
+ * that can overlap and few others, instead of every current and future rental. Classes up to 12
+ * (4,096 days) cover any MAX_RENTAL_DAYS allowed; a longer rental is found by the last term.
+ */
+const LONGEST_BOUNDED_CLASS = 12;
+const MAY_OVERLAP = [
+  ...Array.from(
+    { length: LONGEST_BOUNDED_CLASS },
+    (_, i) => `(booked.span_class = ${i + 1} AND booked.start_date >= :startDate - INTERVAL ${2 ** (i + 1) - 1} DAY)`,
+  ),
+  `booked.span_class > ${LONGEST_BOUNDED_CLASS}`,
+].join(' OR ');
+
+/**
+ * Per size, the units and those booked in the period, read without locks. DISTINCT because one
+ * unit can have several rentals inside a long period. The cost grows with the units of the size at
+ * the location and with the rentals that overlap the period (docs/benchmarks.md).
  */
 const COUNT_OF_SIZE = `SELECT :size AS size,
   (SELECT COUNT(*) FROM storage_unit unit WHERE unit.location = :location AND unit.size = :size) AS units,
   (SELECT COUNT(DISTINCT booked.unit_id) FROM assignment booked
-    WHERE booked.location = :location AND booked.size = :size AND ${BOOKED_IN_PERIOD}) AS booked`;
+    WHERE booked.location = :location AND booked.size = :size AND ${BOOKED_IN_PERIOD} AND (${MAY_OVERLAP})) AS booked`;
 
 @Injectable()
 export class AvailabilityRepository {
