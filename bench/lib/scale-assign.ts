@@ -174,6 +174,11 @@ async function stock(db: Connection, location: string, perSize: number): Promise
      SELECT CONCAT(?, '-', s.size, '-', seq), ?, s.size FROM seq_1_to_${perSize} JOIN (${sizes}) s`,
     [location, location],
   );
+  // As StorageUnitsRepository keeps it for the units it adds: availability reads the count from here.
+  await db.query(
+    'INSERT INTO storage_unit_count (location, size, units) SELECT location, size, COUNT(*) FROM storage_unit WHERE location = ? GROUP BY location, size',
+    [location],
+  );
   const insertFor = (status: string, from: string, to: string, where = '1 = 1') =>
     db.query(
       `INSERT INTO assignment (rental_id, unit_id, unit_code, location, size, start_date, end_date, status)

@@ -25,8 +25,8 @@ import { AvailabilityService } from './availability/availability.service';
 import { AssignmentsConsumer } from './assignments/assignments.consumer';
 import { AssignmentsRepository } from './assignments/assignments.repository';
 import { AssignmentsService } from './assignments/assignments.service';
-import { StorageUnit } from './storage-units/storage-unit.entity';
 import { StorageUnitsController } from './storage-units/storage-units.controller';
+import { StorageUnitsRepository } from './storage-units/storage-units.repository';
 import { StorageUnitsService } from './storage-units/storage-units.service';
 
 @Module({
@@ -38,7 +38,6 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
         databaseOptions(config.get('ASSIGN_DATABASE_URL', { infer: true }), ASSIGN_ENTITIES, ASSIGN_MIGRATIONS, databaseSettingsOf(config)),
       dataSourceFactory: migratedDataSource,
     }),
-    TypeOrmModule.forFeature([StorageUnit]),
     LoggingModule.forRoot('assign'),
     CorrelationModule.forRoot([transactionalPlugin('mariadb')]),
     MessagingModule.forRoot('assign'),
@@ -46,6 +45,14 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
   controllers: [StorageUnitsController, AvailabilityController, AssignmentsConsumer],
-  providers: [StorageUnitsService, AssignmentsService, AssignmentsRepository, AvailabilityService, AvailabilityRepository, RentalTerms],
+  providers: [
+    StorageUnitsService,
+    StorageUnitsRepository,
+    AssignmentsService,
+    AssignmentsRepository,
+    AvailabilityService,
+    AvailabilityRepository,
+    RentalTerms,
+  ],
 })
 export class AssignModule {}

@@ -28,12 +28,12 @@ const MAY_OVERLAP = [
 ].join(' OR ');
 
 /**
- * Per size, the units and those booked in the period, read without locks. DISTINCT because one
- * unit can have several rentals inside a long period. The cost grows with the units of the size at
- * the location and with the rentals that overlap the period (docs/benchmarks.md).
+ * Per size, the units (kept counted in storage_unit_count) and those booked in the period, read
+ * without locks. DISTINCT because one unit can have several rentals inside a long period. The cost
+ * grows with the rentals that overlap the period, not with the units (docs/benchmarks.md).
  */
 const COUNT_OF_SIZE = `SELECT :size AS size,
-  (SELECT COUNT(*) FROM storage_unit unit WHERE unit.location = :location AND unit.size = :size) AS units,
+  COALESCE((SELECT stock.units FROM storage_unit_count stock WHERE stock.location = :location AND stock.size = :size), 0) AS units,
   (SELECT COUNT(DISTINCT booked.unit_id) FROM assignment booked
     WHERE booked.location = :location AND booked.size = :size AND ${BOOKED_IN_PERIOD} AND (${MAY_OVERLAP})) AS booked`;
 
