@@ -1,6 +1,7 @@
 import { APPS } from './e2e-env';
 import { TestSystem, eventually, request } from './harness';
 import { RentalApi } from './rental-api';
+import { ADMIN } from './tokens';
 
 type LogLine = Record<string, unknown> & { app?: string; msg?: string; correlationId?: string };
 
@@ -57,6 +58,18 @@ describe('structured logs', () => {
     );
     expect(notice).toBeDefined();
     for (const app of APPS) expect(system.app(app).output.filter((line) => line.replace(/\D/g, '').includes('309876543'))).toEqual([]);
+  });
+
+  it('writes a statement the database refused neither outside the JSON lines nor with its values', async () => {
+    // A unit code taken already: the insert fails with a unique violation and the answer is 409.
+    const code = `LOGS-${Date.now()}`;
+    const unit = { code, location: 'berlin', size: 'S' };
+    expect((await request('POST', `${system.gateway}/storage-units`, unit, ADMIN)).status).toBe(201);
+    expect((await request('POST', `${system.gateway}/storage-units`, unit, ADMIN)).status).toBe(409);
+    const output = system.app('assign').output;
+    expect(output.length).toBe(linesOf('assign').length);
+    // Its values (the code here; a phone number elsewhere) are no log's business.
+    expect(output.filter((line) => line.includes(code))).toEqual([]);
   });
 
   it('writes no line for health probes and scrapes, which come every few seconds', async () => {
