@@ -21,7 +21,7 @@ export class BrokerConfig extends DatabaseConfig {
   @IsInt()
   @Min(1)
   @Max(1000)
-  AMQP_PREFETCH: number = 60;
+  AMQP_PREFETCH: number = 150;
 
   /**
    * Messages applied in one database transaction, at most: the consumer takes what has arrived
@@ -30,7 +30,7 @@ export class BrokerConfig extends DatabaseConfig {
   @IsInt()
   @Min(1)
   @Max(1000)
-  AMQP_BATCH_SIZE: number = 20;
+  AMQP_BATCH_SIZE: number = 50;
 
   /**
    * Batches one consumer applies at once, each in its own transaction: while one waits for the
