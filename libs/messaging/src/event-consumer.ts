@@ -26,6 +26,7 @@ import {
   retryDelayMs,
   retryQueueOf,
 } from './queues';
+import { isValidInstance } from './valid-instance';
 
 const REQUEUE_PAUSE_MS = 1000;
 const IN_FLIGHT_POLL_MS = 20;
@@ -377,14 +378,20 @@ function originalRoutingKey(message: ConsumeMessage): string {
 /** Why this message cannot be applied, or undefined when it is a valid envelope of `event`. */
 export function findProblem(event: EventType, data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
-  const envelopeErrors = validateSync(instanceOf(EventEnvelopeDto, data));
-  if (envelopeErrors.length > 0) return describeErrors(envelopeErrors);
+  const envelopeProblem = problemOf(instanceOf(EventEnvelopeDto, data));
+  if (envelopeProblem) return envelopeProblem;
   const envelope = data as EventEnvelope;
   if (envelope.type !== event.type || envelope.version !== event.version) {
     return `expected ${event.type} v${event.version}, got ${envelope.type} v${envelope.version}`;
   }
-  const payloadErrors = validateSync(instanceOf(event, envelope.payload as object));
-  return payloadErrors.length > 0 ? describeErrors(payloadErrors) : undefined;
+  return problemOf(instanceOf(event, envelope.payload as object));
+}
+
+/** class-validator's messages for what is wrong: the compiled check passes a valid instance, and only the others meet validateSync. */
+function problemOf(instance: object): string | undefined {
+  if (isValidInstance(instance)) return undefined;
+  const errors = validateSync(instance);
+  return errors.length > 0 ? describeErrors(errors) : undefined;
 }
 
 /**
