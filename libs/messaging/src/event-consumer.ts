@@ -1,6 +1,6 @@
 import { EventEnvelope, EventEnvelopeDto, EventType, rentalOf } from '@app/contracts';
 import { CORRELATION_HEADER, CORRELATION_SPAN_ATTRIBUTE, correlationIdFrom } from '@app/correlation';
-import { LOGGED_EVENT } from '@app/platform';
+import { LOGGED_EVENT, isValidInstance } from '@app/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Context, SpanKind, context, propagation, trace } from '@opentelemetry/api';
@@ -26,7 +26,6 @@ import {
   retryDelayMs,
   retryQueueOf,
 } from './queues';
-import { isValidInstance } from './valid-instance';
 
 const REQUEUE_PAUSE_MS = 1000;
 const IN_FLIGHT_POLL_MS = 20;

@@ -1,4 +1,4 @@
-import { DynamicModule, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Logger as NestLogger, Type } from '@nestjs/common';
 import { NestApplicationContext, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -6,7 +6,8 @@ import { CommonConfig } from './config';
 import { DomainErrorFilter } from './domain-errors';
 import { acceptJsonBodiesOnly } from './json-body.parser';
 import { recordHttpMetrics } from './metrics/http-metrics';
-import { answerErrorsAsProblems, validationProblem } from './problem-details';
+import { answerErrorsAsProblems } from './problem-details';
+import { RequestValidationPipe } from './request-validation.pipe';
 import { stopTracing } from './tracing';
 
 /** Requests larger than this are refused with 413 before any of our code runs. */
@@ -33,9 +34,7 @@ export async function createHttpApp(
   recordHttpMetrics(app.getHttpAdapter().getInstance(), name);
   answerErrorsAsProblems(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationProblem }),
-  );
+  app.useGlobalPipes(new RequestValidationPipe());
   app.useGlobalFilters(new DomainErrorFilter());
   closeOnSignals(app, config.SHUTDOWN_DRAIN_MS + config.SHUTDOWN_TIMEOUT_MS, draining);
   return app;

@@ -12,3 +12,4 @@ export * from './logging.module';
 export * from './auth';
 export * from './rental-terms';
 export * from './problem-details';
+export * from './valid-instance';

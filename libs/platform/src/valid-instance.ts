@@ -8,6 +8,11 @@ interface Rule {
   validateIf?: (object: object, value: unknown) => boolean;
 }
 
+/** What validateSync is asked besides the defaults: `forbidNonWhitelisted` (with `whitelist`), as the ValidationPipe asks it. */
+export interface InstanceCheck {
+  forbidUnknownProperties?: boolean;
+}
+
 interface PropertyRules {
   property: string;
   /** @IsOptional and @ValidateIf: the property's rules apply only when all of these say so. */
@@ -15,24 +20,27 @@ interface PropertyRules {
   rules: Rule[];
 }
 
-const compiled = new WeakMap<Function, PropertyRules[] | null>(); // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+const compiled = new WeakMap<Function, { properties: PropertyRules[]; names: Set<string> } | null>(); // eslint-disable-line @typescript-eslint/no-unsafe-function-type
 
 /**
  * Whether validateSync would find nothing wrong with the instance, at a fraction of its cost: the
  * class's rules are read from class-validator's metadata once, then called directly, without
  * building error objects. It reads the same metadata and calls the same validators in the same
- * way as validateSync with its default options, for the rules our contracts use; a class with
- * any other kind (nested, promise, whitelist) is not compiled, and `undefined` says to ask
- * validateSync. Callers still ask validateSync for the messages of an invalid instance.
+ * way as validateSync with its default options (or forbidding unknown properties), for the kinds of
+ * rule our events and request bodies use; a class with any other kind (nested, promise, whitelist)
+ * is not compiled, and `undefined` says to ask validateSync. Callers still ask validateSync for the
+ * messages of an invalid instance.
  */
-export function isValidInstance(instance: object): boolean | undefined {
+export function isValidInstance(instance: object, { forbidUnknownProperties = false }: InstanceCheck = {}): boolean | undefined {
   const type = instance.constructor;
-  let properties = compiled.get(type);
-  if (properties === undefined) {
-    properties = compile(type);
-    compiled.set(type, properties);
+  let rulesOfType = compiled.get(type);
+  if (rulesOfType === undefined) {
+    rulesOfType = compile(type);
+    compiled.set(type, rulesOfType);
   }
-  if (properties === null) return undefined;
+  if (rulesOfType === null) return undefined;
+  const { properties, names } = rulesOfType;
+  if (forbidUnknownProperties && Object.keys(instance).some((key) => !names.has(key))) return false;
   for (const { property, conditions, rules } of properties) {
     const value = (instance as Record<string, unknown>)[property];
     if (!conditions.every((condition) => condition(instance, value))) continue;
@@ -50,7 +58,7 @@ export function isValidInstance(instance: object): boolean | undefined {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-function compile(type: Function): PropertyRules[] | null {
+function compile(type: Function): { properties: PropertyRules[]; names: Set<string> } | null {
   const storage = getMetadataStorage();
   const metadatas = storage.getTargetValidationMetadatas(type, '', false, false);
   // validateSync reports an unknown value for a class without rules: leave that to it.
@@ -75,5 +83,5 @@ function compile(type: Function): PropertyRules[] | null {
     }
     properties.push({ property, conditions, rules });
   }
-  return properties;
+  return { properties, names: new Set(properties.map(({ property }) => property)) };
 }
