@@ -8,16 +8,7 @@ import { NewStorageUnit, StorageUnitsRepository } from '../apps/assign/src/stora
 import { isUniqueViolation } from '../libs/platform/src';
 import { databaseOptions } from '../libs/platform/src/database';
 import { E2E_DATABASES } from './e2e-env';
-import { newLocation } from './harness';
-
-/** A small seeded generator, so that a failing inventory can be made again as it was. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
+import { newLocation, seededRandom } from './harness';
 
 const SEED = Number(process.env.AVAILABILITY_SEED ?? 20261203);
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -103,7 +94,7 @@ describe('the availability count against a brute force', () => {
 
   it('counts the units free for the whole period as a brute force does, over many lengths and periods', async () => {
     const location = newLocation();
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const inventory: Record<StorageSize, number> = { S: 12, M: 8, L: 0, XL: 5 };
     // Each unit's rentals one after the other, of lengths from a day to over a year (every class up
     // to 9), some back to back; one in six cancelled, whose days count as free.

@@ -1,20 +1,11 @@
 import { components, createApiClient, operations } from '@app/api-client';
 import { StorageSize } from '@app/contracts';
-import { Answer, TestSystem, dayFromToday, inPool, newLocation } from './harness';
+import { Answer, TestSystem, dayFromToday, inPool, newLocation, seededRandom } from './harness';
 import { RentalApi } from './rental-api';
 import { token } from './tokens';
 
 type AvailabilityQuery = operations['getAvailability']['parameters']['query'];
 type AvailabilityAnswer = components['schemas']['AvailabilityResponse'];
-
-/** A small seeded generator, so that a failing mix of periods can be run again as it was. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 const SEED = Number(process.env.AVAILABILITY_SEED ?? 20261202);
 /** No L unit at all: a size the location does not have is a row of zeros, not an error. */
@@ -53,7 +44,7 @@ describe('GET /availability through the gateway', () => {
     system = await TestSystem.start();
     api = new RentalApi(system.gateway);
     for (const [size, count] of Object.entries(INVENTORY)) if (count > 0) await api.addUnits(location, size, count);
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const sizes: StorageSize[] = ['S', 'M', 'XL'];
     // Twelve days, one to five days each: back-to-back, shared end days, nesting and turned-away applications all happen.
     for (let i = 0; i < APPLICATIONS; i++) {

@@ -173,6 +173,15 @@ export function dayFromToday(days: number): string {
 }
 
 /** A location no other test uses, so that each test owns its inventory. */
+/** A small seeded generator, so that a failing random mix can be run again as it was (the tests' *_SEED variables). */
+export function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
 export function newLocation(): string {
   return `loc-${randomUUID().slice(0, 8)}`;
 }

@@ -1,21 +1,12 @@
 import { createConnection } from 'mysql2/promise';
 import { countDoubleBookings, innodbDeadlocks } from './e2e-databases';
 import { E2E_DATABASES, SPARE_PORTS } from './e2e-env';
-import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newLocation } from './harness';
+import { AppProcess, TestSystem, dayFromToday, eventually, inPool, newLocation, seededRandom } from './harness';
 import { RentalApi } from './rental-api';
 
 /** Far east and far west of UTC: a calendar date that went through a local-time Date would move a day. */
 const EAST = { TZ: 'Pacific/Kiritimati' }; // UTC+14
 const WEST = { TZ: 'Pacific/Pago_Pago' }; // UTC-11
-
-/** A small seeded generator, so that a failing mix of periods can be run again as it was. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 const SEED = Number(process.env.DOUBLE_BOOKING_SEED ?? 20261202);
 const UNITS = 3;
@@ -68,7 +59,7 @@ describe('no double booking over mixed periods, two assign replicas, far time zo
     const location = newLocation();
     await api.addUnits(location, 'S', UNITS);
     const deadlocksBefore = await innodbDeadlocks();
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     // Ten days, periods of one to four days (both ends count): back-to-back, shared ends and nesting all happen.
     const periods = Array.from({ length: APPLICATIONS }, () => {
       const start = 20 + Math.floor(next() * 10);
