@@ -6,9 +6,9 @@ import { StorageUnit } from './storage-unit.entity';
 
 export type NewStorageUnit = Pick<StorageUnit, 'code' | 'location' | 'size'>;
 
-/** storage_unit_count follows every unit added, in the same transaction (migration 1733200000300). */
 /** IGNORE: a code taken already is skipped, and RETURNING leaves it out. */
 const ADD_MISSING = 'INSERT IGNORE INTO storage_unit (code, location, size) VALUES ? RETURNING location, size';
+/** storage_unit_count follows every unit added, in the same transaction (migration 1733200000300). */
 const COUNT_ADDED =
   'INSERT INTO storage_unit_count (location, size, units) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE units = units + VALUES(units)';
 
