@@ -19,6 +19,25 @@ const PROTECTED: [string, string][] = [
   ['POST', '/storage-units'],
 ];
 
+/** What helmet sends with our CSP (edge-security.ts): Swagger UI's inline styles and scripts allowed, nothing from elsewhere. */
+const EXPECTED_SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;" +
+    "object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+};
+const SECURITY_HEADERS = Object.keys(EXPECTED_SECURITY_HEADERS);
+
 const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
 
 /** Tokens a client could make without the key, or with it but wrongly. */
@@ -290,12 +309,18 @@ describe('security: who may do what, through the gateway', () => {
       expect(answer.body).toEqual(expect.objectContaining({ statusCode: 413, error: 'Payload Too Large' }));
     });
 
-    it('sends helmet’s security headers', async () => {
-      const answer = await request('GET', `${system.gateway}/rental-views`, undefined, as(newCustomer()));
-      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(answer.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
-      expect(answer.headers.get('content-security-policy')).toContain("default-src 'self'");
-      expect(answer.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    it('sends helmet’s security headers on every answer: proxied, its own, refusals and the docs', async () => {
+      const answers = [
+        await request('GET', `${system.gateway}/rental-views`, undefined, as(newCustomer())),
+        await request('GET', `${system.gateway}/health/live`),
+        await request('GET', `${system.gateway}/rental-views`),
+        await request('GET', `${system.gateway}/docs`),
+      ];
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 401, 200]);
+      for (const answer of answers) {
+        expect(Object.fromEntries(SECURITY_HEADERS.map((name) => [name, answer.headers.get(name)]))).toEqual(EXPECTED_SECURITY_HEADERS);
+        expect(answer.headers.get('x-powered-by')).toBeNull();
+      }
     });
 
     it('allows no cross-origin calls unless CORS_ORIGINS names the origin', async () => {

@@ -1,6 +1,5 @@
 import { IDEMPOTENCY_KEY_HEADER } from '@app/contracts';
 import { CORRELATION_HEADER } from '@app/correlation';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import {
   BODY_LIMIT_BYTES,
@@ -13,6 +12,7 @@ import {
 } from '@app/platform';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import { GatewayConfig } from './gateway.config';
 import { ProxyRoute, routeOf } from './proxy-routes';
 
@@ -40,8 +40,9 @@ export async function registerEdgeSecurity(app: NestFastifyApplication, config: 
   const fastify = app.getHttpAdapter().getInstance();
   const verifier = app.get(TokenVerifier);
 
-  // Swagger UI (/docs) needs inline styles and scripts; everything else is JSON.
-  await app.register(helmet, {
+  // Swagger UI (/docs) needs inline styles and scripts; everything else is JSON. Built once:
+  // @fastify/helmet built helmet again for every request, parsing these directives each time.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -51,6 +52,9 @@ export async function registerEdgeSecurity(app: NestFastifyApplication, config: 
       },
     },
   });
+  fastify.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
+  );
   if (config.CORS_ORIGINS) {
     app.enableCors({
       origin: config.CORS_ORIGINS.split(','),
