@@ -21,6 +21,8 @@ export class CorrelationModule {
           middleware: {
             mount: true,
             generateId: true,
+            // We have no proxy providers; resolving them anyway ran a require() for every request.
+            resolveProxyProviders: false,
             idGenerator: (req: IncomingMessage) => correlationIdFrom(req.headers[CORRELATION_HEADER]),
             setup: (cls, req: IncomingMessage, res: ServerResponse) => {
               // On the request too: the gateway's proxy then forwards it to the app as it is.
