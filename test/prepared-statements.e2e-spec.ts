@@ -1,6 +1,6 @@
 import { isUniqueViolation, preparedQuery } from '@app/platform';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { E2E_DATABASES } from './e2e-env';
 
 /**
@@ -64,6 +64,61 @@ describe('prepared hot-path statements', () => {
     const runner = dataSource.createQueryRunner();
     const insert = 'INSERT INTO inbox_message (message_id, type) VALUES ($1, $2) RETURNING message_id';
     const id = randomUUID();
+    try {
+      await runner.startTransaction();
+      await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']);
+      const error: unknown = await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']).catch((e: unknown) => e);
+      expect(isUniqueViolation(error)).toBe(true);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  });
+});
+
+/**
+ * On MariaDB the same function sends an ordinary query on mysql2's connection, past TypeORM's
+ * query runner (assign's e2e database, as assign's own user): in the transaction's connection,
+ * the connection back in the pool outside one, and errors as TypeORM reports them.
+ */
+describe('hot-path statements on MariaDB', () => {
+  const dataSource = new DataSource({
+    type: 'mariadb',
+    url: E2E_DATABASES.assign.replace(/^mariadb:/, 'mysql:'),
+    extra: { connectionLimit: 1 },
+  });
+  const insert = 'INSERT INTO inbox_message (message_id, type) VALUES (?, ?)';
+
+  beforeAll(() => dataSource.initialize());
+  afterAll(() => dataSource.destroy());
+
+  it('runs in the transaction of the manager it is given: what it wrote is gone after the rollback', async () => {
+    const id = randomUUID();
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']);
+      expect(await preparedQuery(runner.manager, 'SELECT message_id AS id FROM inbox_message WHERE message_id = ?', [id])).toEqual([
+        { id },
+      ]);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+    expect(await preparedQuery(dataSource.manager, 'SELECT message_id FROM inbox_message WHERE message_id = ?', [id])).toEqual([]);
+  });
+
+  it('outside a transaction each statement gives its connection back, failed or not: a pool of one serves one after another', async () => {
+    for (const n of [1, 2, 3]) {
+      const [row] = await preparedQuery<{ doubled: number }>(dataSource.manager, 'SELECT ? * 2 AS doubled', [n]);
+      expect(Number(row.doubled)).toBe(n * 2);
+      await expect(preparedQuery(dataSource.manager, 'SELECT no_such_column FROM inbox_message', [])).rejects.toThrow(QueryFailedError);
+    }
+  });
+
+  it('a key that refuses a row fails the statement as a QueryFailedError that isUniqueViolation recognises', async () => {
+    const id = randomUUID();
+    const runner = dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
       await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']);

@@ -14,7 +14,8 @@ export class InboxRepository {
   async insertNew(manager: EntityManager, messages: { id: string; type: string }[]): Promise<Set<string>> {
     const rows = await (manager.connection.options.type === 'postgres'
       ? preparedQuery<{ message_id: string }>(manager, INSERT_NEW_POSTGRES, [messages.map((m) => m.id), messages.map((m) => m.type)])
-      : manager.query<{ message_id: string }[]>(
+      : preparedQuery<{ message_id: string }>(
+          manager,
           `INSERT IGNORE INTO inbox_message (message_id, type) VALUES ${messages.map(() => '(?, ?)').join(', ')} RETURNING message_id`,
           messages.flatMap((m) => [m.id, m.type]),
         ));

@@ -186,21 +186,27 @@ function isPlanInvalidated(error: unknown): boolean {
 }
 
 /**
- * Runs a hot-path statement on `manager`'s connection (its transaction's, if it has one) as a
- * named prepared statement on PostgreSQL: each connection parses it once, and after five runs
+ * Runs a hot-path statement on `manager`'s connection (its transaction's, if it has one).
+ *
+ * On PostgreSQL as a named prepared statement: each connection parses it once, and after five runs
  * PostgreSQL may keep one plan, where an unnamed statement is parsed and planned on every call
  * (planning was about 40% of these statements' time in pg_stat_statements, docs/benchmarks.md).
  * `text` must name its result columns (no `*`). When a migration has changed their types, the
  * statement fails once on each connection, which then prepares it again; outside a transaction it
- * is run again at once, inside one the transaction fails (a consumer's is retried). On MariaDB it
- * is an ordinary query.
+ * is run again at once, inside one the transaction fails (a consumer's is retried).
+ *
+ * On MariaDB as an ordinary query (MariaDB plans a prepared statement again on every run), sent on
+ * mysql2's connection itself: TypeORM's query runner broadcast two events and ran a require() for
+ * every statement (about a tenth of assign's CPU in a perf profile, docs/benchmarks.md).
  */
 export async function preparedQuery<T>(manager: EntityManager, text: string, values: unknown[]): Promise<T[]> {
-  if (manager.connection.options.type !== 'postgres') return manager.query<T[]>(text, values);
+  const postgres = manager.connection.options.type === 'postgres';
   const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
   try {
     // Not wrapped, as in TypeORM: a connection that cannot be had is not a failed statement.
-    const client = (await runner.connect()) as PoolClient;
+    const connection: unknown = await runner.connect();
+    if (!postgres) return await executeOnMariaDb<T>(connection as MariaDbConnection, text, values);
+    const client = connection as PoolClient;
     try {
       return await execute<T>(client, text, values);
     } catch (error) {
@@ -211,6 +217,21 @@ export async function preparedQuery<T>(manager: EntityManager, text: string, val
   } finally {
     if (!manager.queryRunner) await runner.release();
   }
+}
+
+/** The part of mysql2's pool connection (callback API) that a statement needs. */
+interface MariaDbConnection {
+  query(sql: string, values: unknown[], callback: (error: Error | null, result: unknown) => void): void;
+}
+
+function executeOnMariaDb<T>(connection: MariaDbConnection, text: string, values: unknown[]): Promise<T[]> {
+  databaseQueries.inc();
+  return new Promise((resolve, reject) =>
+    connection.query(text, values, (error, result) =>
+      // As TypeORM's own query() reports it, so that isUniqueViolation and the like still apply.
+      error ? reject(new QueryFailedError(text, values, error)) : resolve(result as T[]),
+    ),
+  );
 }
 
 async function execute<T>(client: PoolClient, text: string, values: unknown[]): Promise<T[]> {

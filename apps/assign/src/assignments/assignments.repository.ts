@@ -1,5 +1,6 @@
 import type { AllocationRequested } from '@app/contracts';
 import { WouldWaitForLock } from '@app/messaging';
+import { preparedQuery } from '@app/platform';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -150,7 +151,7 @@ export class AssignmentsRepository {
       if (parameters[name] === undefined) throw new Error(`no value for :${name} in ${text}`);
       return parameters[name];
     });
-    return this.txHost.tx.query<T[]>(text, values);
+    return preparedQuery<T>(this.txHost.tx, text, values);
   }
 }
 
