@@ -14,6 +14,7 @@ import { latencyChart } from './lib/chart';
 import { LoadResult, runLoad } from './lib/load';
 import { describeMachine, machineCpuMs } from './lib/machine';
 import { BenchOptions, readOptions } from './lib/options';
+import { recordPerf } from './lib/perf';
 import { Progress } from './lib/progress';
 import { histogramBuckets, histogramDelta, scrape } from './lib/prometheus';
 import { ApplicationsResult, OverloadResult, Results, availability, isApplications, ratios, summary, targets } from './lib/report';
@@ -43,7 +44,12 @@ async function main(): Promise<number> {
   }
   const system = options.url
     ? attach({ ...options, url: options.url })
-    : await startOwnSystem({ cpuProfDir: options.cpuProfDir, say: (line) => progress.say(line), onSpawned: (stop) => (stopSystem = stop) });
+    : await startOwnSystem({
+        cpuProfDir: options.cpuProfDir,
+        perfMaps: options.perfFile !== undefined,
+        say: (line) => progress.say(line),
+        onSpawned: (stop) => (stopSystem = stop),
+      });
 
   const load: LoadResult[] = [];
   let overload: OverloadResult | undefined;
@@ -109,6 +115,7 @@ const WORK_DATABASES = {
 };
 
 function phaseRunner(system: System, applications: Applications, options: BenchOptions) {
+  let perfRecorded = false;
   return {
     baseline: (connections: number) =>
       runLoad({
@@ -130,6 +137,9 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
       const cpuBefore = system.cpuMs();
       const serversCpuBefore = serverCpuMs();
       const machineCpuBefore = machineCpuMs();
+      // One recording, of the first measured load: perf's file is large and each run replaces it.
+      const perf = options.perfFile && measureWork && !perfRecorded ? await recordPerf(options.perfFile, system.pids() ?? {}) : undefined;
+      perfRecorded ||= perf !== undefined;
       const loadStartedAt = Date.now();
       const result = await runLoad({
         scenario,
@@ -146,6 +156,10 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
         status: () => `saga samples pending ${sampler.pendingCount}`,
       });
       const breakerWatch = await breaker.stop();
+      if (perf) {
+        await perf.stop();
+        progress.say(`perf: ${scenario} c${connections} is in ${options.perfFile}; npx tsx bench/perf-summary.ts ${options.perfFile}`);
+      }
       if (options.cpuProfDir && system.spawnedAt) {
         const offset = (at: number) => Math.round((at - system.spawnedAt!) / 1000);
         progress.say(

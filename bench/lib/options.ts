@@ -19,6 +19,7 @@ export interface BenchOptions {
   phases: Set<'load' | 'overload' | 'scale'>;
   settleSeconds: number;
   cpuProfDir?: string;
+  perfFile?: string;
   out: string;
 }
 
@@ -40,6 +41,7 @@ const USAGE = `Usage: tsx bench/run.ts [options]
   --phases load,overload,scale
   --settle 30                seconds to wait, after a phase, for sampled applications to settle
   --cpu-prof <dir>           run the apps with --cpu-prof into <dir>/<app> (profiles land when they stop)
+  --perf <file>              perf record the whole machine during the first measured applications load (bench/perf-summary.ts)
   --out bench/results        where <date>.json and <date>-latency.svg go (--smoke: a temp dir)
 `;
 
@@ -68,6 +70,7 @@ export function readOptions(argv: string[]): BenchOptions {
       phases: { type: 'string' },
       settle: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      perf: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -129,6 +132,7 @@ export function readOptions(argv: string[]): BenchOptions {
     phases: phases as BenchOptions['phases'],
     settleSeconds: Number(values.settle ?? defaults.settle),
     cpuProfDir: values['cpu-prof'],
+    perfFile: values.perf,
     out: values.out ?? (smoke ? '' : 'bench/results'),
   };
   const numbers = [

@@ -77,6 +77,8 @@ export interface System {
   amqpUrl?: string;
   /** Lines an app logged so far that contain `text`; undefined when the bench cannot see the app's logs. */
   countLogLines(app: AppName, text: string): number | undefined;
+  /** Each app's process id; undefined when the bench did not start the apps. */
+  pids(): Partial<Record<AppName, number>> | undefined;
   /** CPU ms each app has used so far; undefined when the bench did not start the apps. */
   cpuMs(): Partial<Record<AppName, number>> | undefined;
   /** Messages waiting in each queue of the system's vhost; undefined when the bench does not own it. */
@@ -92,6 +94,7 @@ export function attach(options: { url: string; rentalUrl?: string; viewUrl?: str
     viewDatabaseUrl: options.viewDatabaseUrl ?? process.env.VIEW_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/view',
     owned: false,
     countLogLines: () => undefined,
+    pids: () => undefined,
     cpuMs: () => undefined,
     queueDepths: () => undefined,
     stop: async () => undefined,
@@ -136,6 +139,10 @@ class AppProcess {
     }
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -162,6 +169,8 @@ export const BREAKER_OPENED = 'Circuit to manage opened';
  */
 export async function startOwnSystem(options: {
   cpuProfDir?: string;
+  /** Run the apps with --perf-basic-prof, so that perf names their JavaScript frames. */
+  perfMaps?: boolean;
   say: (line: string) => void;
   onSpawned: (stop: () => Promise<void>) => void;
 }): Promise<System> {
@@ -183,7 +192,10 @@ export async function startOwnSystem(options: {
   options.say(`starting the five apps (logs in ${logDir})`);
   const spawnedAt = Date.now();
   const apps = APPS.map((app) => {
-    const flags = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, app)}`] : [];
+    const flags = [
+      ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, app)}`] : []),
+      ...(options.perfMaps ? ['--perf-basic-prof'] : []),
+    ];
     const child = spawn(process.execPath, [...flags, appEntry(app)], {
       env: { ...process.env, ...BENCH_ENV, ...brokerAccountOf(app, BENCH_ENV) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -208,6 +220,7 @@ export async function startOwnSystem(options: {
     spawnedAt,
     amqpUrl: BENCH_ENV.AMQP_URL,
     countLogLines: (app, text) => apps.find((a) => a.app === app)?.count(text),
+    pids: () => Object.fromEntries(apps.map((a) => [a.app, a.pid])),
     cpuMs: () => Object.fromEntries(apps.map((a) => [a.app, a.cpuMs()])),
     queueDepths: () => {
       const listing = execFileSync('rabbitmqctl', ['list_queues', '-q', '-p', VHOST, 'name', 'messages'], {
