@@ -1,6 +1,6 @@
 import { isUniqueViolation, preparedQuery } from '@app/platform';
 import { randomUUID } from 'node:crypto';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { E2E_DATABASES } from './e2e-env';
 
 /**
@@ -60,20 +60,8 @@ describe('prepared hot-path statements', () => {
     }
   });
 
-  it('a key that refuses a row fails the statement as a QueryFailedError that isUniqueViolation recognises', async () => {
-    const runner = dataSource.createQueryRunner();
-    const insert = 'INSERT INTO inbox_message (message_id, type) VALUES ($1, $2) RETURNING message_id';
-    const id = randomUUID();
-    try {
-      await runner.startTransaction();
-      await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']);
-      const error: unknown = await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']).catch((e: unknown) => e);
-      expect(isUniqueViolation(error)).toBe(true);
-    } finally {
-      await runner.rollbackTransaction();
-      await runner.release();
-    }
-  });
+  it('a key that refuses a row fails the statement as a QueryFailedError that isUniqueViolation recognises', () =>
+    expectSecondInsertRefused(dataSource, 'INSERT INTO inbox_message (message_id, type) VALUES ($1, $2) RETURNING message_id'));
 });
 
 /**
@@ -94,17 +82,10 @@ describe('hot-path statements on MariaDB', () => {
 
   it('runs in the transaction of the manager it is given: what it wrote is gone after the rollback', async () => {
     const id = randomUUID();
-    const runner = dataSource.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']);
-      expect(await preparedQuery(runner.manager, 'SELECT message_id AS id FROM inbox_message WHERE message_id = ?', [id])).toEqual([
-        { id },
-      ]);
-    } finally {
-      await runner.rollbackTransaction();
-      await runner.release();
-    }
+    await rolledBack(dataSource, async (manager) => {
+      await preparedQuery(manager, insert, [id, 'PreparedStatementTest']);
+      expect(await preparedQuery(manager, 'SELECT message_id AS id FROM inbox_message WHERE message_id = ?', [id])).toEqual([{ id }]);
+    });
     expect(await preparedQuery(dataSource.manager, 'SELECT message_id FROM inbox_message WHERE message_id = ?', [id])).toEqual([]);
   });
 
@@ -116,17 +97,28 @@ describe('hot-path statements on MariaDB', () => {
     }
   });
 
-  it('a key that refuses a row fails the statement as a QueryFailedError that isUniqueViolation recognises', async () => {
-    const id = randomUUID();
-    const runner = dataSource.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']);
-      const error: unknown = await preparedQuery(runner.manager, insert, [id, 'PreparedStatementTest']).catch((e: unknown) => e);
-      expect(isUniqueViolation(error)).toBe(true);
-    } finally {
-      await runner.rollbackTransaction();
-      await runner.release();
-    }
-  });
+  it('a key that refuses a row fails the statement as a QueryFailedError that isUniqueViolation recognises', () =>
+    expectSecondInsertRefused(dataSource, insert));
 });
+
+/** Runs `work` in a transaction of its own, rolled back afterwards whatever happened. */
+async function rolledBack(dataSource: DataSource, work: (manager: EntityManager) => Promise<void>): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.startTransaction();
+    await work(runner.manager);
+  } finally {
+    await runner.rollbackTransaction();
+    await runner.release();
+  }
+}
+
+/** The same inbox row inserted twice: the second statement fails as isUniqueViolation recognises. */
+function expectSecondInsertRefused(dataSource: DataSource, insert: string): Promise<void> {
+  const id = randomUUID();
+  return rolledBack(dataSource, async (manager) => {
+    await preparedQuery(manager, insert, [id, 'PreparedStatementTest']);
+    const error: unknown = await preparedQuery(manager, insert, [id, 'PreparedStatementTest']).catch((e: unknown) => e);
+    expect(isUniqueViolation(error)).toBe(true);
+  });
+}

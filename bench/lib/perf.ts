@@ -8,7 +8,7 @@ const FREQUENCY = '499';
 /**
  * `perf record` of the whole machine, with call stacks, from now until stop(); the apps' pids go
  * beside the file for bench/perf-summary.ts. perf must be installed (Debian's linux-perf) and
- * allowed to sample (kernel.perf_event_paranoid ≤ 1, or root).
+ * allowed to sample the whole machine (root, or kernel.perf_event_paranoid ≤ 0).
  */
 export async function recordPerf(file: string, pids: Record<string, number | undefined>): Promise<{ stop: () => Promise<void> }> {
   const perf = spawn('perf', ['record', '-F', FREQUENCY, '-a', '-g', '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
