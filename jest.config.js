@@ -10,13 +10,6 @@ const moduleNameMapper = {
 };
 const transform = { '^.+\\.ts$': 'ts-jest' };
 
-/**
- * Suites that stop, kill or freeze the shared RabbitMQ or MariaDB server: project e2e-alone, which
- * `npm test` runs by itself after the others (those run two at a time, each worker in a slot of
- * its own: test/e2e-env.ts).
- */
-const STOPS_SHARED_SERVERS = '/test/(faults|foundation)\\.e2e-spec\\.ts$';
-
 module.exports = {
   // e2e scenarios wait for sagas, restarts and broker outages; unit tests finish in milliseconds anyway.
   testTimeout: 120_000,
@@ -34,16 +27,6 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
-      testPathIgnorePatterns: [STOPS_SHARED_SERVERS],
-      globalSetup: '<rootDir>/test/global-setup.ts',
-      moduleNameMapper,
-      transform,
-    },
-    {
-      displayName: 'e2e-alone',
-      testEnvironment: 'node',
-      roots: ['<rootDir>/test'],
-      testRegex: STOPS_SHARED_SERVERS,
       globalSetup: '<rootDir>/test/global-setup.ts',
       moduleNameMapper,
       transform,

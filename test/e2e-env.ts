@@ -5,12 +5,8 @@
  */
 import { BROKER_APPS, brokerUrlVariableOf } from '../libs/messaging/src/broker-accounts';
 
-/** Jest workers of one run; each takes a slot of its own (global-setup.ts prepares them all). */
-export const WORKERS_PER_RUN = 2;
-
-// Each worker of a run has its own ports, databases and vhost: worker k of run n (E2E_SLOT=n, 0 by
-// default) takes slot 2n + k - 1, so a second run on this machine (E2E_SLOT=1) meets neither.
-const SLOT = Number(process.env.E2E_SLOT ?? 0) * WORKERS_PER_RUN + Math.max(Number(process.env.JEST_WORKER_ID ?? 1) - 1, 0);
+// E2E_SLOT=n gives a second test run on this machine its own ports, databases and vhost.
+const SLOT = Number(process.env.E2E_SLOT ?? 0);
 const SUFFIX = SLOT === 0 ? '' : String(SLOT);
 
 export const E2E_VHOST = `storage-rental-e2e${SUFFIX}`;

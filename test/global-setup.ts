@@ -1,22 +1,39 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { Client } from 'pg';
 import { appEntry } from '../scripts/build-output';
-import { APPS, WORKERS_PER_RUN } from './e2e-env';
+import { ADMIN_DATABASES, APPS, E2E_DATABASES, E2E_ENV, E2E_VHOST } from './e2e-env';
 
-/** Before the e2e suites: the apps are built, and each worker's slot is a clean slate (prepare-e2e-slot.ts). */
-export default function globalSetup(globalConfig: { maxWorkers: number }): void {
+/** A clean slate for every run: fresh e2e databases (migrated by db:setup) and a fresh vhost. */
+export default async function globalSetup(): Promise<void> {
   const missing = APPS.filter((app) => !existsSync(appEntry(app)));
   if (missing.length > 0) throw new Error(`Build the apps first (npm run build); missing: ${missing.join(', ')}`);
-  if (globalConfig.maxWorkers > WORKERS_PER_RUN) {
-    throw new Error(
-      `The e2e suites run on at most ${WORKERS_PER_RUN} workers (--maxWorkers ${WORKERS_PER_RUN}): each needs a slot of its own`,
-    );
+
+  const postgres = new Client({ connectionString: ADMIN_DATABASES.postgres });
+  await postgres.connect();
+  for (const url of [E2E_DATABASES.rental, E2E_DATABASES.manage, E2E_DATABASES.view]) {
+    await postgres.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
   }
-  for (let worker = 1; worker <= globalConfig.maxWorkers; worker++) {
-    execFileSync(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'prepare-e2e-slot.ts')], {
-      env: { ...process.env, JEST_WORKER_ID: String(worker) },
-      stdio: 'inherit',
-    });
+  await postgres.end();
+  const mariadb = await createConnection(ADMIN_DATABASES.mariadb);
+  await mariadb.query(`DROP DATABASE IF EXISTS \`${new URL(E2E_DATABASES.assign).pathname.slice(1)}\``);
+  await mariadb.end();
+
+  // A fresh vhost: db:setup makes it again, with the topology and the apps' broker users.
+  rabbitmqctl('delete_vhost', E2E_VHOST, true);
+  execFileSync('npm', ['run', '--silent', 'db:setup'], { env: { ...process.env, ...E2E_ENV }, stdio: 'inherit' });
+}
+
+function rabbitmqctl(...args: (string | boolean)[]): void {
+  const mayFail = args.at(-1) === true;
+  try {
+    execFileSync(
+      'rabbitmqctl',
+      args.filter((a): a is string => typeof a === 'string'),
+      { stdio: 'pipe' },
+    );
+  } catch (error) {
+    if (!mayFail) throw error;
   }
 }
