@@ -5,6 +5,8 @@
  * JSON.stringify) counts for its caller. Samples are taken only while a process runs on a CPU,
  * unlike --cpu-prof's, which also fall while the process waits for one on a saturated machine
  * (there a socket write's self time includes the wait).
+ * Counted: each app's main thread (perf names samples by thread id); V8's helper threads, which
+ * mark and sweep concurrently, are left out.
  * Usage: tsx bench/perf-summary.ts <perf.data> [--top 20]; reads <perf.data>.pids.json for the apps' pids.
  */
 import { execFileSync } from 'node:child_process';

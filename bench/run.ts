@@ -133,13 +133,14 @@ function phaseRunner(system: System, applications: Applications, options: BenchO
       const viewBefore = await scrape(system.view);
       const breaker = watchBreaker(system.rental, () => system.countLogLines('rental', BREAKER_OPENED));
       const measureWork = system.databaseApps && !scenario.startsWith('warm-up');
+      // One recording, of the first measured load: perf's file is large and each run replaces it.
+      // Started before the counters are read, so that its own start-up is outside the figures.
+      const perf = options.perfFile && measureWork && !perfRecorded ? await recordPerf(options.perfFile, system.pids() ?? {}) : undefined;
+      perfRecorded ||= perf !== undefined;
       const workBefore = measureWork ? await readWorkCounters(WORK_DATABASES, system.databaseApps! as Record<string, string>) : undefined;
       const cpuBefore = system.cpuMs();
       const serversCpuBefore = serverCpuMs();
       const machineCpuBefore = machineCpuMs();
-      // One recording, of the first measured load: perf's file is large and each run replaces it.
-      const perf = options.perfFile && measureWork && !perfRecorded ? await recordPerf(options.perfFile, system.pids() ?? {}) : undefined;
-      perfRecorded ||= perf !== undefined;
       const loadStartedAt = Date.now();
       const result = await runLoad({
         scenario,

@@ -14,11 +14,12 @@ export async function recordPerf(file: string, pids: Record<string, number | und
   const perf = spawn('perf', ['record', '-F', FREQUENCY, '-a', '-g', '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   perf.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const failed = once(perf, 'error').then(([error]) => {
-    throw new Error(`perf record could not start: ${(error as Error).message}`);
-  });
   // perf prints nothing until it stops; a second is enough for it to refuse (no permission, no perf).
-  await Promise.race([failed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+  const notStarted = await Promise.race([
+    once(perf, 'error').then(([error]) => (error as Error).message),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000)),
+  ]);
+  if (notStarted) throw new Error(`perf record could not start: ${notStarted}`);
   if (perf.exitCode !== null) throw new Error(`perf record stopped at once: ${stderr.trim()}`);
   return {
     async stop() {
