@@ -120,7 +120,7 @@ function describeDeadLetter(message: GetMessage, app: string): DeadLetter {
   };
 }
 
-/** Nest rejects (without requeue) exactly the messages it has no handler for; say so. */
+/** The consumer rejects (without requeue) exactly the messages it has no handler for; say so. */
 function brokerReason(death: XDeath, app: string): string {
   const reason = `${death.reason ?? 'dead-lettered'} by ${death.queue ?? 'the broker'}`;
   return death.reason === 'rejected' && death.queue === queuesOf(app).events

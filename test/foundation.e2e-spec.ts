@@ -3,8 +3,11 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { sample } from '../bench/lib/prometheus';
 import { appEntry } from '../scripts/build-output';
-import { APPS, PORTS, SPARE_PORTS } from './e2e-env';
-import { AppProcess, TestSystem, eventually, request, sleep } from './harness';
+import { queuesOf } from '@app/messaging';
+import { managementApi } from '../scripts/broker-setup';
+import { DbSetupConfig } from '../scripts/db-setup.config';
+import { APPS, E2E_VHOST, PORTS, SPARE_PORTS } from './e2e-env';
+import { AppProcess, TestSystem, eventually, request, setUpBrokerFor, sleep } from './harness';
 import { RentalApi } from './rental-api';
 import { ADMIN, as } from './tokens';
 
@@ -104,6 +107,30 @@ describe('workspace foundation', () => {
         );
       }
       expect(APPS.map((app) => system.app(app).pid)).toEqual(pids);
+    });
+  });
+
+  describe('when an app’s events queue is deleted', () => {
+    const queue = queuesOf('view').events;
+    afterAll(() => setUpBrokerFor());
+
+    it('stops saying it consumes, asks for db:setup, and consumes again once db:setup has declared the queue', async () => {
+      const view = system.app('view');
+      const consumer = () => request('GET', `${view.url}/health`).then((a) => a.body?.details?.broker?.consumer as boolean | undefined);
+      expect(await consumer()).toBe(true);
+      await managementApi(new DbSetupConfig().RABBITMQ_ADMIN_URL)('DELETE', `queues/${encodeURIComponent(E2E_VHOST)}/${queue}`);
+      await eventually(consumer, (consuming) => consuming === false, { message: 'view still says it consumes' });
+      await eventually(
+        async () => view.output.some((line) => line.includes(`No queue ${queue} on the broker: run db:setup to declare it`)),
+        Boolean,
+        { message: `view did not ask for db:setup; its output:\n${view.output.slice(-10).join('\n')}` },
+      );
+
+      await setUpBrokerFor();
+      await eventually(consumer, (consuming) => consuming === true, { timeoutMs: 30_000, message: 'view did not consume again' });
+      const application = await api.apply({ location: await api.location() });
+      expect(application.status).toBe(201);
+      await api.viewWithStatus(application.body.id, 'CONFIRMED', 30_000);
     });
   });
 

@@ -1,17 +1,17 @@
-import { ALL_EVENTS, PUBLICATIONS, SUBSCRIPTIONS } from '@app/contracts';
+import { ALL_EVENTS, EventType, PUBLICATIONS, SUBSCRIPTIONS } from '@app/contracts';
+import { HANDLED_EVENT } from '@app/messaging';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { AllocationsConsumer } from '../apps/manage/src/allocations/allocations.consumer';
 import { AssignmentsConsumer } from '../apps/assign/src/assignments/assignments.consumer';
 import { RentalsConsumer } from '../apps/rental/src/rentals/rentals.consumer';
 import { RentalViewsConsumer } from '../apps/view/src/rental-views/rental-views.consumer';
 
-/** The routing keys an app's consumer handles, read from its @HandlesEvent (EventPattern) metadata. */
+/** The routing keys an app's consumer handles, read from its @HandlesEvent metadata. */
 function handledRoutingKeys(consumer: new (...args: never[]) => object): string[] {
   const prototype = consumer.prototype as Record<string, unknown>;
   return Object.getOwnPropertyNames(prototype)
-    .flatMap((name) => (Reflect.getMetadata(PATTERN_METADATA, prototype[name] as object) as string[] | undefined) ?? [])
+    .flatMap((name) => (Reflect.getMetadata(HANDLED_EVENT, prototype[name] as object) as EventType | undefined)?.routingKey ?? [])
     .sort();
 }
 

@@ -44,8 +44,9 @@ import { StorageUnitsService } from './storage-units/storage-units.service';
     AuthModule,
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
-  controllers: [StorageUnitsController, AvailabilityController, AssignmentsConsumer],
+  controllers: [StorageUnitsController, AvailabilityController],
   providers: [
+    AssignmentsConsumer,
     StorageUnitsService,
     StorageUnitsRepository,
     AssignmentsService,

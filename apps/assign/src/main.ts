@@ -1,6 +1,6 @@
 // First: tracing patches `http` before anything else loads it.
 import './tracing';
-import { startEventConsumer } from '@app/messaging';
+import { EventConsumer } from '@app/messaging';
 import { AuthConfig, RentalTermsConfig, createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
 import { AssignConfig } from './assign.config';
 import { AssignModule } from './assign.module';
@@ -9,7 +9,7 @@ async function main() {
   const config = exitOnInvalidConfig(AssignConfig, AuthConfig, RentalTermsConfig);
   const app = await createHttpApp(AssignModule, 'assign', config);
   serveApiDocs(app, 'assign', 'Storage units (inventory) and their assignments.');
-  startEventConsumer(app, 'assign');
+  app.get(EventConsumer).start();
   await app.listen(config.ASSIGN_PORT, config.HOST);
 }
 

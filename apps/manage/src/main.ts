@@ -1,6 +1,6 @@
 // First: tracing patches `http` before anything else loads it.
 import './tracing';
-import { startEventConsumer } from '@app/messaging';
+import { EventConsumer } from '@app/messaging';
 import { AuthConfig, ServiceTokenConfig, createHttpApp, exitOnInvalidConfig, serveApiDocs } from '@app/platform';
 import { ManageConfig } from './manage.config';
 import { ManageModule } from './manage.module';
@@ -9,7 +9,7 @@ async function main() {
   const config = exitOnInvalidConfig(ManageConfig, AuthConfig, ServiceTokenConfig);
   const app = await createHttpApp(ManageModule, 'manage', config);
   serveApiDocs(app, 'manage', 'Allocation requests and their status.');
-  startEventConsumer(app, 'manage');
+  app.get(EventConsumer).start();
   await app.listen(config.MANAGE_PORT, config.HOST);
 }
 

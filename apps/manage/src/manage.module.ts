@@ -40,7 +40,7 @@ import { MANAGE_ENTITIES, MANAGE_MIGRATIONS } from './manage.schema';
     ServiceIdentityModule.forRoot('manage'),
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
-  controllers: [AllocationsController, AllocationsConsumer],
-  providers: [AllocationsService, AllocationsRepository],
+  controllers: [AllocationsController],
+  providers: [AllocationsConsumer, AllocationsService, AllocationsRepository],
 })
 export class ManageModule {}

@@ -52,7 +52,7 @@ import { RentalsService } from './rentals/rentals.service';
     ServiceIdentityModule.forRoot('rental'),
     HealthModule.forRoot([DatabaseProbe, BrokerProbe, ManageCircuitProbe], [ManageClientModule]),
   ],
-  controllers: [RentalsController, RentalsConsumer],
-  providers: [RentalsService, RentalsRepository, PendingRentalsSweeper, RentalTerms],
+  controllers: [RentalsController],
+  providers: [RentalsConsumer, RentalsService, RentalsRepository, PendingRentalsSweeper, RentalTerms],
 })
 export class RentalModule {}

@@ -42,8 +42,9 @@ import { VIEW_ENTITIES, VIEW_MIGRATIONS } from './view.schema';
     AuthModule,
     HealthModule.forRoot([DatabaseProbe, BrokerProbe]),
   ],
-  controllers: [RentalViewsController, NotificationsController, RentalViewsConsumer],
+  controllers: [RentalViewsController, NotificationsController],
   providers: [
+    RentalViewsConsumer,
     RentalViewsService,
     RentalViewsRepository,
     NotificationsRepository,

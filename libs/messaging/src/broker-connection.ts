@@ -2,8 +2,7 @@ import { CORRELATION_HEADER } from '@app/correlation';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager, ChannelWrapper, connect } from 'amqp-connection-manager';
-import type { ChannelModel, ConfirmChannel, Message, Options, Replies } from 'amqplib';
-import { Observable } from 'rxjs';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options, Replies } from 'amqplib';
 import { APP_NAME } from './app-name';
 import { BrokerConfig } from './broker.config';
 import { EVENT_PUBLISH_OPTIONS, TRACEPARENT_HEADER } from './publish-options';
@@ -11,6 +10,7 @@ import { RetrySettings, movesExchangeOf } from './queues';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 const RECONNECT_PAUSE_MS = 1000;
+const SOCKET_OPTIONS = { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 };
 
 /**
  * A queue's depth and consumers, or undefined if it does not exist, checked on a channel of its
@@ -29,17 +29,21 @@ export async function checkQueueAlone(connection: ChannelModel, queue: string): 
 }
 
 /**
- * Our connection to RabbitMQ for publishing (the outbox relay, retries, dead letters). It publishes
- * on a confirm channel so that a publish resolves only once the broker has the message, reconnects
- * by itself, and tells readiness whether publisher and consumer are up. It declares nothing: the
- * app's broker user may not (db:setup declares the topology, see systemTopology).
+ * Our connections to RabbitMQ: one for publishing (the outbox relay, retries, dead letters) and
+ * one for consuming the app's queue, so that a broker that blocks publishers still takes our acks.
+ * It publishes on a confirm channel so that a publish resolves only once the broker has the
+ * message, reconnects by itself, and tells readiness whether publisher and consumer are up. It
+ * declares nothing: the app's broker user may not (db:setup declares the topology, see systemTopology).
  */
 @Injectable()
 export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(BrokerConnection.name);
   private connection?: AmqpConnectionManager;
   private channel?: ChannelWrapper;
-  private consumerStatus = 'disconnected';
+  private consumerConnection?: AmqpConnectionManager;
+  private consumerChannel?: ChannelWrapper;
+  /** The channel our consumer is on while it consumes; a new one after each reconnect. */
+  private consuming?: { channel: Channel; consumerTag: string };
   private shuttingDown = false;
   /** Publishes waiting for their confirm, by message id; the broker's returns are noted only for these. */
   private readonly pending = new Map<string, number>();
@@ -54,10 +58,7 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    const connection = connect([this.config.get('AMQP_URL', { infer: true })], {
-      heartbeatIntervalInSeconds: 5,
-      reconnectTimeInSeconds: 1,
-    });
+    const connection = connect([this.config.get('AMQP_URL', { infer: true })], SOCKET_OPTIONS);
     connection.on('connect', () => this.logger.log('Connected to the broker'));
     connection.on('disconnect', ({ err }) => this.logger.warn(`Lost the broker: ${err?.message ?? 'closed'}`));
     this.channel = connection.createChannel({
@@ -105,13 +106,56 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     clearTimeout(this.reconnectTimer);
+    await this.consumerChannel?.close();
+    await this.consumerConnection?.close();
     await this.channel?.close();
     await this.connection?.close();
   }
 
-  /** Nest's RMQ server reports its own connection; readiness needs both. */
-  watchConsumer(status: Observable<string>): void {
-    status.subscribe((value) => (this.consumerStatus = value));
+  /**
+   * Consumes `queue` with manual acks and at most `prefetch` unacked messages, again after every
+   * reconnect. `onMessage` gets the channel a message came on, where its ack must go. A queue that
+   * does not exist yet (db:setup declares it) is said, and checked again a second later.
+   */
+  startConsuming(queue: string, prefetch: number, onMessage: (channel: Channel, message: ConsumeMessage) => void): void {
+    const connection = connect([this.config.get('AMQP_URL', { infer: true })], SOCKET_OPTIONS);
+    connection.on('disconnect', ({ err }) => this.logger.warn(`Consumer lost the broker: ${err?.message ?? 'closed'}`));
+    this.consumerChannel = connection.createChannel({
+      name: 'consumer',
+      setup: async (channel: Channel) => {
+        const checkAgain = () => setTimeout(() => this.shuttingDown || connection.reconnect(), RECONNECT_PAUSE_MS);
+        if (!(await checkQueueAlone(connection.connection!, queue))) {
+          this.logger.error(`No queue ${queue} on the broker: run db:setup to declare it`);
+          checkAgain();
+          return;
+        }
+        await channel.prefetch(prefetch);
+        const { consumerTag } = await channel.consume(
+          queue,
+          (message) => {
+            if (message) return onMessage(channel, message);
+            // The broker cancelled us: the queue was deleted. The check after the reconnect says so, and consumes once it is back.
+            this.logger.warn(`The broker cancelled our consumer of ${queue}`);
+            this.consuming = undefined;
+            checkAgain();
+          },
+          { noAck: false },
+        );
+        this.consuming = { channel, consumerTag };
+        channel.once('close', () => {
+          if (this.consuming?.channel === channel) this.consuming = undefined;
+        });
+      },
+    });
+    this.consumerChannel.on('error', (error: Error) => this.logger.warn(`Consumer channel: ${error.message}`));
+    this.consumerConnection = connection;
+  }
+
+  /** Stops deliveries; the messages in hand can still be acked on their channel. */
+  async stopConsuming(): Promise<void> {
+    const consuming = this.consuming;
+    this.consuming = undefined;
+    await consuming?.channel.cancel(consuming.consumerTag).catch(() => undefined);
   }
 
   isPublisherConnected(): boolean {
@@ -119,7 +163,7 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   isConsumerConnected(): boolean {
-    return this.consumerStatus === 'connected' || this.consumerStatus === 'unblocked';
+    return this.consuming !== undefined;
   }
 
   /**

@@ -1,8 +1,9 @@
-import { EventEnvelope, EventEnvelopeDto, EventType, rentalOf } from '@app/contracts';
+import { EventEnvelope, EventEnvelopeDto, EventType, rentalOf, routingKeyOf } from '@app/contracts';
 import { CORRELATION_HEADER, CORRELATION_SPAN_ATTRIBUTE, correlationIdFrom } from '@app/correlation';
 import { LOGGED_EVENT, isValidInstance } from '@app/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { Context, SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { validateSync } from 'class-validator';
@@ -12,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { APP_NAME } from './app-name';
 import { BrokerConnection } from './broker-connection';
 import { BrokerConfig } from './broker.config';
+import { HANDLED_EVENT } from './handles-event.decorator';
 import { DuplicateMessage, Inbox } from './inbox';
 import { MAY_WAIT_FOR_LOCKS, WouldWaitForLock } from './lock-waits';
 import { batchSizes, eventsConsumed, eventsInHand } from './messaging.metrics';
@@ -30,6 +32,12 @@ import {
 const REQUEUE_PAUSE_MS = 1000;
 const IN_FLIGHT_POLL_MS = 20;
 const tracer = trace.getTracer('storage-rental-messaging');
+
+/** A @HandlesEvent method, bound to its provider. */
+interface Handler {
+  event: EventType;
+  handle: (envelope: unknown) => Promise<void>;
+}
 
 /** A valid message waiting for its batch: what applying it needs, and how to tell its caller. */
 interface Delivery {
@@ -59,8 +67,8 @@ export class EventConsumer implements BeforeApplicationShutdown {
   /** The shared exchange: the one route by which another app's message can reach us. */
   private readonly exchange: string;
   private inFlight = 0;
-  /** Where our messages come from, learnt from the latest one (the channel changes on reconnect): what we cancel to stop consuming. */
-  private delivery?: { channel: Channel; consumerTag: string };
+  /** The app's @HandlesEvent methods by routing key, found when consuming starts. */
+  private handlers = new Map<string, Handler>();
   /** Valid messages that have arrived and wait for a batch, in arrival order. */
   private readonly waiting: Delivery[] = [];
   /** The rentals whose events are in a batch being applied. */
@@ -77,6 +85,9 @@ export class EventConsumer implements BeforeApplicationShutdown {
     private readonly config: ConfigService<BrokerConfig, true>,
     private readonly relay: OutboxRelay,
     private readonly dataSource: DataSource,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
   ) {
     this.queues = queuesOf(app);
     this.exchange = config.get('AMQP_EXCHANGE', { infer: true });
@@ -88,16 +99,69 @@ export class EventConsumer implements BeforeApplicationShutdown {
    * channel closes is redelivered to another consumer, and the inbox absorbs it if it was applied.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    // No delivery seen yet means nothing to cancel on our side: Nest closes the channel next.
-    await this.delivery?.channel.cancel(this.delivery.consumerTag).catch(() => undefined);
+    await this.broker.stopConsuming();
     this.logger.log(`Stopped consuming; ${this.inFlight} message(s) in hand`);
     const deadline = Date.now() + this.config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }) / 2;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
     await this.relay.stop();
   }
 
-  async consume(event: EventType, channel: Channel, message: ConsumeMessage, data: unknown, apply: () => Promise<void>): Promise<void> {
-    this.delivery = { channel, consumerTag: message.fields.consumerTag };
+  /**
+   * Finds the app's handlers and consumes its events queue. It returns at once: a broker that is down
+   * must not keep the HTTP side (and its probes) from serving, and /health shows the consumer.
+   */
+  start(): void {
+    this.handlers = this.findHandlers();
+    this.broker.startConsuming(this.queues.events, this.config.get('AMQP_PREFETCH', { infer: true }), (channel, message) =>
+      this.receive(channel, message),
+    );
+  }
+
+  private findHandlers(): Map<string, Handler> {
+    const handlers = new Map<string, Handler>();
+    for (const { instance } of this.discovery.getProviders()) {
+      if (!instance || typeof instance !== 'object') continue;
+      for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
+        const method = (instance as Record<string, (envelope: unknown) => unknown>)[name];
+        const event = this.reflector.get<EventType | undefined>(HANDLED_EVENT, method);
+        if (!event) continue;
+        if (handlers.has(event.routingKey)) throw new Error(`Two handlers for ${event.routingKey}`);
+        handlers.set(event.routingKey, { event, handle: async (envelope) => void (await method.call(instance, envelope)) });
+      }
+    }
+    return handlers;
+  }
+
+  /**
+   * A delivery, routed by its envelope's type and version. One that is not JSON, or of a type or
+   * version no handler takes, is rejected, and the queue's dead-letter arguments keep it.
+   */
+  private receive(channel: Channel, message: ConsumeMessage): void {
+    const data = parsedJson(message.content);
+    const envelope = data as { type?: unknown; version?: unknown } | undefined;
+    const handler =
+      typeof envelope?.type === 'string' && Number.isInteger(envelope.version)
+        ? this.handlers.get(routingKeyOf(envelope.type, envelope.version as number))
+        : undefined;
+    if (!handler) {
+      this.logger.warn(
+        `Rejected message ${message.properties.messageId ?? '(no id)'}: no handler (not JSON, or an unknown type or version)`,
+      );
+      this.settle(() => channel.nack(message, false, false));
+      return;
+    }
+    this.consume(handler.event, channel, message, data, () => handler.handle(data)).catch((error: unknown) =>
+      this.logger.error(`A message could not be settled: ${String(error)}`),
+    );
+  }
+
+  private async consume(
+    event: EventType,
+    channel: Channel,
+    message: ConsumeMessage,
+    data: unknown,
+    apply: () => Promise<void>,
+  ): Promise<void> {
     this.inFlight += 1;
     eventsInHand.inc();
     const envelope = data as Partial<EventEnvelope>;
@@ -367,6 +431,14 @@ export class EventConsumer implements BeforeApplicationShutdown {
       return;
     }
     this.settle(() => channel.ack(message));
+  }
+}
+
+function parsedJson(content: Buffer): unknown {
+  try {
+    return JSON.parse(content.toString()) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

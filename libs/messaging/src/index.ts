@@ -3,8 +3,6 @@ export * from './broker-connection';
 export * from './broker.config';
 export * from './broker.probe';
 export * from './event-consumer';
-export * from './event-consumer.options';
-export * from './event-envelope.deserializer';
 export * from './handles-event.decorator';
 export * from './inbox';
 export * from './inbox.repository';

@@ -1,8 +1,8 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { APP_NAME } from './app-name';
 import { BrokerConnection } from './broker-connection';
 import { EventConsumer } from './event-consumer';
-import { EventConsumerInterceptor } from './handles-event.decorator';
 import { Inbox } from './inbox';
 import { InboxRepository } from './inbox.repository';
 import { MessagingMetrics } from './messaging.metrics';
@@ -23,9 +23,8 @@ export class MessagingModule {
       Inbox,
       InboxRepository,
       EventConsumer,
-      EventConsumerInterceptor,
       MessagingMetrics,
     ];
-    return { module: MessagingModule, providers, exports: providers };
+    return { module: MessagingModule, imports: [DiscoveryModule], providers, exports: providers };
   }
 }

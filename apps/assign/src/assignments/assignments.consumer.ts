@@ -1,20 +1,19 @@
 import { AllocationCancelled, AllocationRequested, EventEnvelope } from '@app/contracts';
 import { HandlesEvent } from '@app/messaging';
-import { Controller } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Injectable } from '@nestjs/common';
 import { AssignmentsService } from './assignments.service';
 
-@Controller()
+@Injectable()
 export class AssignmentsConsumer {
   constructor(private readonly assignments: AssignmentsService) {}
 
   @HandlesEvent(AllocationRequested)
-  onAllocationRequested(@Payload() { payload }: EventEnvelope<AllocationRequested>) {
+  onAllocationRequested({ payload }: EventEnvelope<AllocationRequested>) {
     return this.assignments.assign(payload);
   }
 
   @HandlesEvent(AllocationCancelled)
-  onAllocationCancelled(@Payload() { payload }: EventEnvelope<AllocationCancelled>) {
+  onAllocationCancelled({ payload }: EventEnvelope<AllocationCancelled>) {
     return this.assignments.release(payload.rentalId);
   }
 }

@@ -1,21 +1,20 @@
 import { EventEnvelope, StorageAssigned, StorageUnavailable } from '@app/contracts';
 import { HandlesEvent } from '@app/messaging';
-import { Controller } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Injectable } from '@nestjs/common';
 import { afterAssigned, afterUnavailable } from './rental';
 import { RentalsService } from './rentals.service';
 
-@Controller()
+@Injectable()
 export class RentalsConsumer {
   constructor(private readonly rentals: RentalsService) {}
 
   @HandlesEvent(StorageAssigned)
-  onStorageAssigned(@Payload() { payload }: EventEnvelope<StorageAssigned>) {
+  onStorageAssigned({ payload }: EventEnvelope<StorageAssigned>) {
     return this.rentals.recordOutcome(payload.rentalId, afterAssigned, { unitCode: payload.unitCode });
   }
 
   @HandlesEvent(StorageUnavailable)
-  onStorageUnavailable(@Payload() { payload }: EventEnvelope<StorageUnavailable>) {
+  onStorageUnavailable({ payload }: EventEnvelope<StorageUnavailable>) {
     return this.rentals.recordOutcome(payload.rentalId, afterUnavailable, { reason: payload.reason });
   }
 }

@@ -9,47 +9,46 @@ import {
   StorageUnavailable,
 } from '@app/contracts';
 import { HandlesEvent } from '@app/messaging';
-import { Controller } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Injectable } from '@nestjs/common';
 import { RentalViewsService } from './rental-views.service';
 
 /** Every event about a rental lands in its view and its history; the events differ only in the facts they carry. */
-@Controller()
+@Injectable()
 export class RentalViewsConsumer {
   constructor(private readonly views: RentalViewsService) {}
 
   @HandlesEvent(RentalRequested)
-  onRentalRequested(@Payload() envelope: EventEnvelope<RentalRequested>) {
+  onRentalRequested(envelope: EventEnvelope<RentalRequested>) {
     return this.views.apply(envelope);
   }
 
   @HandlesEvent(AllocationRequested)
-  onAllocationRequested(@Payload() envelope: EventEnvelope<AllocationRequested>) {
+  onAllocationRequested(envelope: EventEnvelope<AllocationRequested>) {
     return this.views.apply(envelope);
   }
 
   @HandlesEvent(StorageAssigned)
-  onStorageAssigned(@Payload() envelope: EventEnvelope<StorageAssigned>) {
+  onStorageAssigned(envelope: EventEnvelope<StorageAssigned>) {
     return this.views.apply(envelope);
   }
 
   @HandlesEvent(StorageUnavailable)
-  onStorageUnavailable(@Payload() envelope: EventEnvelope<StorageUnavailable>) {
+  onStorageUnavailable(envelope: EventEnvelope<StorageUnavailable>) {
     return this.views.apply(envelope);
   }
 
   @HandlesEvent(RentalCancelled)
-  onRentalCancelled(@Payload() envelope: EventEnvelope<RentalCancelled>) {
+  onRentalCancelled(envelope: EventEnvelope<RentalCancelled>) {
     return this.views.apply(envelope);
   }
 
   @HandlesEvent(AllocationCancelled)
-  onAllocationCancelled(@Payload() envelope: EventEnvelope<AllocationCancelled>) {
+  onAllocationCancelled(envelope: EventEnvelope<AllocationCancelled>) {
     return this.views.apply(envelope);
   }
 
   @HandlesEvent(StorageReleased)
-  onStorageReleased(@Payload() envelope: EventEnvelope<StorageReleased>) {
+  onStorageReleased(envelope: EventEnvelope<StorageReleased>) {
     return this.views.apply(envelope);
   }
 }
