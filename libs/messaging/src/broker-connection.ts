@@ -44,6 +44,8 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
   private consumerChannel?: ChannelWrapper;
   /** The channel our consumer is on while it consumes; a new one after each reconnect. */
   private consuming?: { channel: Channel; consumerTag: string };
+  /** Set on shutdown: a reconnect while the messages in hand finish must not start consuming again. */
+  private consumerStopped = false;
   private shuttingDown = false;
   /** Publishes waiting for their confirm, by message id; the broker's returns are noted only for these. */
   private readonly pending = new Map<string, number>();
@@ -123,7 +125,8 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
     this.consumerChannel = connection.createChannel({
       name: 'consumer',
       setup: async (channel: Channel) => {
-        const checkAgain = () => setTimeout(() => this.shuttingDown || connection.reconnect(), RECONNECT_PAUSE_MS);
+        const checkAgain = () => setTimeout(() => this.consumerStopped || connection.reconnect(), RECONNECT_PAUSE_MS);
+        if (this.consumerStopped) return;
         if (!(await checkQueueAlone(connection.connection!, queue))) {
           this.logger.error(`No queue ${queue} on the broker: run db:setup to declare it`);
           checkAgain();
@@ -153,6 +156,7 @@ export class BrokerConnection implements OnModuleInit, OnApplicationShutdown {
 
   /** Stops deliveries; the messages in hand can still be acked on their channel. */
   async stopConsuming(): Promise<void> {
+    this.consumerStopped = true;
     const consuming = this.consuming;
     this.consuming = undefined;
     await consuming?.channel.cancel(consuming.consumerTag).catch(() => undefined);
