@@ -1,9 +1,9 @@
+import { queuesOf } from '@app/messaging';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { sample } from '../bench/lib/prometheus';
 import { appEntry } from '../scripts/build-output';
-import { queuesOf } from '@app/messaging';
 import { managementApi } from '../scripts/broker-setup';
 import { DbSetupConfig } from '../scripts/db-setup.config';
 import { APPS, E2E_VHOST, PORTS, SPARE_PORTS } from './e2e-env';
